@@ -1,0 +1,159 @@
+"""Errors of the package.
+
+Each error carries its own message template and keeps its values as
+attributes, so `str(e)` is a sentence a test can assert. Upstream's public
+names (`RequestError`, `MetadataError`, ...) are kept as subclasses.
+
+Broker errors also carry a `fault_code`: the XML-RPC fault code the server
+answers with (one code per cause class, spec/reliability.md R1).
+"""
+
+import enum
+
+
+class FaultCode(enum.IntEnum):
+    # 1 is what the stdlib dispatcher (and upstream) uses for unknown methods.
+    UNSUPPORTED_METHOD = 1
+    INVALID_ARGUMENT = 2
+    UNKNOWN_MONITOR = 3
+    STORAGE = 4
+    STORAGE_TIMEOUT = 5
+    LOCKSPACE = 6
+    VDSM = 7
+    NOTIFICATION = 8
+    INTERNAL = 9
+
+
+class Error(Exception):
+    msg = "hosted-engine HA error"
+    fault_code = FaultCode.INTERNAL
+
+    def __str__(self) -> str:
+        return self.msg.format(self=self)
+
+
+class DetailError(Error):
+    """An error whose message is given at construction."""
+
+    msg = "{self.detail}"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+# Configuration
+
+
+class ConfigError(Error):
+    msg = "{self.path}: {self.reason}"
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(path, reason)
+        self.path = path
+        self.reason = reason
+
+
+class MissingConfigKey(ConfigError):
+    def __init__(self, path: object, key: str) -> None:
+        super().__init__(path, f"missing required key {key!r}")
+        self.key = key
+
+
+class InvalidConfigValue(ConfigError):
+    def __init__(self, path: object, key: str, value: object, expected: str) -> None:
+        super().__init__(path, f"key {key!r} has invalid value {value!r}: expected {expected}")
+        self.key = key
+        self.value = value
+
+
+# RPC arguments
+
+
+class InvalidArgument(Error):
+    msg = "invalid {self.name}: {self.reason}"
+    fault_code = FaultCode.INVALID_ARGUMENT
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(name, reason)
+        self.name = name
+        self.reason = reason
+
+
+# Client side (upstream names)
+
+
+class RequestError(DetailError):
+    """A broker request failed (a Fault, or the broker could not be reached)."""
+
+    def __init__(self, detail: str, fault_code: int | None = None) -> None:
+        super().__init__(detail)
+        self.code = fault_code
+
+
+class BrokerConnectionError(RequestError):
+    """The broker socket could not be reached."""
+
+
+class MetadataError(DetailError):
+    """A metadata slot could not be parsed."""
+
+
+class FatalMetadataError(MetadataError):
+    """A metadata slot was written by a newer, incompatible version."""
+
+
+# Storage
+
+
+class StorageError(DetailError):
+    fault_code = FaultCode.STORAGE
+
+
+class StorageTimeout(StorageError):
+    fault_code = FaultCode.STORAGE_TIMEOUT
+
+
+class DirectIONotSupported(StorageError):
+    pass
+
+
+class BackendFailureException(StorageError):
+    pass
+
+
+class DuplicateStorageConnectionException(StorageError):
+    pass
+
+
+# Lockspace
+
+
+class LockspaceError(DetailError):
+    fault_code = FaultCode.LOCKSPACE
+
+
+class HostIdNotLockedError(LockspaceError):
+    pass
+
+
+class SanlockInitializationError(LockspaceError):
+    pass
+
+
+# vdsm
+
+
+class VdsmError(DetailError):
+    fault_code = FaultCode.VDSM
+
+
+# Monitors and notifications
+
+
+class UnknownMonitor(DetailError):
+    fault_code = FaultCode.UNKNOWN_MONITOR
+
+
+class NotificationError(DetailError):
+    fault_code = FaultCode.NOTIFICATION
