@@ -1,0 +1,119 @@
+"""The status thread: keeps the metadata cache fresh from storage.
+
+Every `period` seconds it reads slot 0, the slots that held data and the
+slots of hosts the sanlock lockspace shows (design.md D7), and watches this
+broker's host id. A full scan of all 2001 slots runs at start, then every
+`full_scan_interval` (a new host appears within it) — or only every
+`joined_full_scan_interval` while the lockspace tells which hosts exist.
+A failing or hung read never blocks callers: they are served from the
+cache, and `stale()` turns true after three periods without a good read.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from ..env import constants
+from ..lib import exceptions
+from .lockspace import Lockspace
+from .metadata_cache import MetadataCache
+from .storage_broker import StorageBroker
+
+log = logging.getLogger(__name__)
+
+STALE_PERIODS = 3
+
+
+class MetadataReader:
+    def __init__(self, storage: StorageBroker, cache: MetadataCache, lockspace: Lockspace,
+                 period: float = constants.STORAGE_DELAY,
+                 full_scan_interval: float = 60.0,
+                 joined_full_scan_interval: float = 600.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._storage = storage
+        self._cache = cache
+        self._lockspace = lockspace
+        self.period = period
+        self._full_scan_interval = full_scan_interval
+        self._joined_full_scan_interval = joined_full_scan_interval
+        self._clock = clock
+        self._last_full: float | None = None
+        self._last_good: float | None = None
+        self._last_error: str | None = None
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="StatusStorageThread",
+                                        daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    @property
+    def last_good_read(self) -> float | None:
+        return self._last_good
+
+    def stale(self) -> bool:
+        last = self._last_good
+        return last is None or self._clock() - last > STALE_PERIODS * self.period
+
+    def _full_scan_due(self, lockspace_hosts: list[int] | None) -> bool:
+        if self._last_full is None:
+            return True
+        interval = (self._full_scan_interval if lockspace_hosts is None
+                    else self._joined_full_scan_interval)
+        return self._clock() - self._last_full >= interval
+
+    def read_once(self) -> None:
+        """One refresh of the cache from storage; raises StorageError on failure."""
+        hosts = self._lockspace.live_hosts()
+        generations = self._cache.generations()
+        started = self._clock()
+        if self._full_scan_due(hosts):
+            images = self._storage.read_all()
+            self._last_full = started
+        else:
+            slots = {0} | self._cache.known_slots() | set(hosts or ())
+            images = self._storage.read_slots(slots)
+        self._cache.merge_read(images, generations)
+        self._last_good = self._clock()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._refresh()
+            self._watch_lockspace()
+            self._wake.wait(self.period)
+            self._wake.clear()
+
+    def _refresh(self) -> None:
+        try:
+            self.read_once()
+        except exceptions.Error as e:
+            self._report(str(e))
+            return
+        except Exception as e:
+            log.exception("Reading metadata failed unexpectedly")
+            self._report(str(e))
+            return
+        if self._last_error is not None:
+            log.info("Reading metadata works again")
+            self._last_error = None
+
+    def _report(self, error: str) -> None:
+        if error != self._last_error:
+            log.error("Reading metadata failed: %s", error)
+            self._last_error = error
+
+    def _watch_lockspace(self) -> None:
+        try:
+            self._lockspace.watch()
+        except Exception:
+            log.exception("Watching the lockspace failed")
