@@ -157,3 +157,36 @@ class UnknownMonitor(DetailError):
 
 class NotificationError(DetailError):
     fault_code = FaultCode.NOTIFICATION
+
+
+# Metadata codec (lib/metadata.py)
+
+
+class MalformedMetadata(MetadataError):
+    """One metadata slot cannot be parsed; only that slot is affected."""
+
+    def __init__(self, slot: int, reason: str) -> None:
+        super().__init__(f"metadata slot {slot} is malformed: {reason}")
+        self.slot = slot
+        self.reason = reason
+
+
+class MetadataTooNew(FatalMetadataError):
+    """A slot was written in a format newer than this code understands."""
+
+    def __init__(self, slot: int, version: int, supported: int) -> None:
+        super().__init__(
+            f"metadata slot {slot} has parse version {version}, "
+            f"newer than the supported version {supported}")
+        self.slot = slot
+        self.version = version
+        self.supported = supported
+
+
+class InvalidMetadataRecord(MetadataError):
+    """A record cannot be encoded into a metadata slot."""
+
+    def __init__(self, slot: int, reason: str) -> None:
+        super().__init__(f"cannot encode metadata slot {slot}: {reason}")
+        self.slot = slot
+        self.reason = reason

@@ -1,0 +1,1 @@
+"""Helpers for the client, CLI and metadata tests."""
