@@ -146,6 +146,7 @@ def _gunzip(data: bytes, limit: int) -> bytes:
 class BrokerServer(socketserver.UnixStreamServer, SimpleXMLRPCDispatcher):
     request_queue_size = BACKLOG
     allow_reuse_address = False
+    logRequests = False
 
     def __init__(self, socket_path: str, handlers: dict[str, Callable[..., object]],
                  context: object, workers: int = WORKERS,

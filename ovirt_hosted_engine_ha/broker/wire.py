@@ -40,6 +40,7 @@ def loads(data: bytes) -> tuple[tuple, str | None]:
     parser.EndElementHandler = unmarshaller.end
     parser.CharacterDataHandler = unmarshaller.data
     parser.buffer_text = True
+    unmarshaller.xml(None, None)  # expat hands over decoded text already
     parser.Parse(data, True)
     return unmarshaller.close(), unmarshaller.getmethodname()
 
@@ -50,7 +51,7 @@ def dumps_response(value: object) -> bytes:
 
 
 def dumps_fault(code: int, message: str) -> bytes:
-    return xmlrpc.client.dumps(xmlrpc.client.Fault(code, message), methodresponse=True,
+    return xmlrpc.client.dumps(xmlrpc.client.Fault(int(code), message), methodresponse=True,
                                allow_none=True, encoding=ENCODING).encode(ENCODING)
 
 
