@@ -67,3 +67,24 @@ VDSM_DELAY = 1
 # vdsm identity
 VDSM_USER = "vdsm"
 VDSM_GROUP = "kvm"
+
+# Monitors (spec/monitors.md §5)
+SUBMONITOR_INTERVAL = 10
+MONITOR_STOP_TIMEOUT = 10
+DOMAIN_MONITOR_POLL_SECS = 5
+NETWORK_TIMEOUT = 5
+NETWORK_COUNT = 5
+NETWORK_DELAY = 0.5
+CPU_LOAD_FIRST_SAMPLE_SECS = 10
+CPU_LOAD_REPORT_SECS = 60
+CPU_LOAD_INIT_GRACE_SECS = 300
+ENGINE_HEALTH_URL = "http://{fqdn}/ovirt-engine/services/health"
+ENGINE_HEALTH_TIMEOUT = 20
+VDSM_EVENT_QUEUE = "jms.queue.events"
+VDSM_NO_SUCH_VM = 1
+
+# Notifications (spec/monitors.md §4)
+CONF_ARCHIVE_MEMBERS = ("version", "fhanswers.conf", "hosted-engine.conf", "broker.conf", "vm.conf")
+NOTIFY_BROKER_CONF_MEMBER = "broker.conf"
+NOTIFY_DEADLINE_SECS = 30
+NOTIFY_WORKERS = 2
