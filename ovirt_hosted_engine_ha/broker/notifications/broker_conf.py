@@ -1,0 +1,154 @@
+"""broker.conf: where it comes from and what it says (spec/monitors.md §4.3-4.4).
+
+At every notification the copy of `broker.conf` inside the hosted-engine
+configuration volume (a tar archive) replaces the local
+`/var/lib/ovirt-hosted-engine-ha/broker.conf`, as upstream. The volume is
+`/run/vdsm/storage/<sd>/<image>/<volume>` when that exists, else the path
+vdsm's `Image.prepare` returns. When the volume cannot be read or lacks an
+expected member, the local file is used as it is; when there is no local
+file either, the defaults shipped with the package.
+"""
+
+import configparser
+import dataclasses
+import logging
+import os
+import tarfile
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from ...env import config, constants, paths
+from ...lib import exceptions
+from ..submonitors.vdsm_access import VdsmAccess
+
+log = logging.getLogger(__name__)
+
+MAX_MEMBER_BYTES = 1024 * 1024
+
+SMTP_DEFAULTS = {
+    "smtp-server": "localhost",
+    "smtp-port": "25",
+    "smtp-timeout": "10",
+    "destination-emails": "root@localhost",
+    "source-email": "root@localhost",
+}
+
+
+class ConfVolumeError(exceptions.DetailError):
+    """The configuration volume could not be read."""
+
+
+def local_path() -> Path:
+    return paths.resolve(constants.NOTIFY_CONF_FILE)
+
+
+def packaged_text(name: str) -> str | None:
+    """A file shipped in the package's env directory (e.g. "broker.conf"), or None."""
+    try:
+        return resources.files("ovirt_hosted_engine_ha.env").joinpath(name).read_text("utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def conf_volume_path(conf: config.HostedEngineConf, vdsm: VdsmAccess) -> Path | None:
+    if conf.conf is None:
+        return None
+    image, volume = conf.conf.image_uuid, conf.conf.volume_uuid
+    run_path = paths.resolve(f"{constants.SD_RUN_DIR}/{conf.sd_uuid}/{image}/{volume}")
+    if run_path.exists():
+        return run_path
+    try:
+        result = vdsm.call("Image", "prepare", storagepoolID=conf.sp_uuid,
+                           storagedomainID=conf.sd_uuid, imageID=image, volumeID=volume)
+        return Path(result["path"])
+    except (exceptions.Error, KeyError, TypeError) as e:
+        raise ConfVolumeError(f"cannot prepare the configuration volume: {e}") from e
+
+
+def read_member(archive: Path, member: str) -> bytes:
+    """One member of the configuration archive, after checking the archive is complete."""
+    try:
+        with tarfile.open(archive, mode="r:") as tar:
+            members = {m.name.removeprefix("./"): m for m in tar.getmembers()}
+            missing = [n for n in constants.CONF_ARCHIVE_MEMBERS if n not in members]
+            if missing:
+                raise ConfVolumeError(
+                    f"configuration volume {archive} lacks {', '.join(missing)}")
+            info = members[member]
+            if not info.isfile() or info.size > MAX_MEMBER_BYTES:
+                raise ConfVolumeError(f"{member} in {archive} is not a small regular file")
+            stream = tar.extractfile(info)
+            assert stream is not None
+            return stream.read()
+    except (OSError, tarfile.TarError) as e:
+        raise ConfVolumeError(f"cannot read configuration volume {archive}: {e}") from e
+
+
+def write_local(text: str) -> None:
+    path = local_path()
+    if path.exists() and path.read_text("utf-8", errors="replace") == text:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".broker.conf.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def refresh(conf: config.HostedEngineConf, vdsm: VdsmAccess) -> None:
+    """Replace the local broker.conf with the configuration volume's copy, if readable."""
+    try:
+        volume = conf_volume_path(conf, vdsm)
+        if volume is None:
+            return
+        text = read_member(volume, constants.NOTIFY_BROKER_CONF_MEMBER).decode("utf-8")
+    except (ConfVolumeError, UnicodeDecodeError) as e:
+        log.warning("Using the local broker.conf: %s", e)
+        return
+    if text.strip():
+        write_local(text)
+
+
+@dataclasses.dataclass(frozen=True)
+class NotifyConf:
+    source: str
+    parser: configparser.ConfigParser
+
+    def rule(self, event_type: str) -> str | None:
+        """The regular expression for `event_type`, None when there is none."""
+        try:
+            return self.parser.get("notify", event_type, fallback=None)
+        except configparser.Error as e:
+            raise exceptions.NotificationError(f"{self.source}: [notify] {event_type}: {e}") from e
+
+    def smtp(self) -> dict[str, str]:
+        settings = dict(SMTP_DEFAULTS)
+        if self.parser.has_section("email"):
+            try:
+                settings.update(self.parser.items("email"))
+            except configparser.Error as e:
+                raise exceptions.NotificationError(f"{self.source}: [email]: {e}") from e
+        return settings
+
+
+def load() -> NotifyConf:
+    """Parse the local broker.conf (the packaged defaults when there is none)."""
+    path = local_path()
+    try:
+        text, source = path.read_text("utf-8"), str(path)
+    except FileNotFoundError:
+        text, source = packaged_text("broker.conf") or "", "packaged broker.conf"
+    except (OSError, UnicodeDecodeError) as e:
+        raise exceptions.NotificationError(f"cannot read {path}: {e}") from e
+    parser = configparser.ConfigParser()
+    try:
+        parser.read_string(text, source=source)
+    except configparser.Error as e:
+        raise exceptions.NotificationError(f"cannot parse {source}: {e}") from e
+    return NotifyConf(source, parser)
