@@ -1,0 +1,13 @@
+"""VM status strings as vdsm reports them (spec/vdsm.md §1.8)."""
+
+DOWN = "Down"
+MIGRATION_DESTINATION = "Migration Destination"
+MIGRATION_SOURCE = "Migration Source"
+PAUSED = "Paused"
+POWERING_DOWN = "Powering down"
+POWERING_UP = "Powering up"
+REBOOT_IN_PROGRESS = "RebootInProgress"
+RESTORING_STATE = "Restoring state"
+SAVING_STATE = "Saving State"
+UP = "Up"
+WAIT_FOR_LAUNCH = "WaitForLaunch"
