@@ -1,0 +1,45 @@
+"""A host's root directory (its OVIRT_HA_ROOT), as setup and systemd leave it.
+
+Creates the directories the broker expects (systemd's RuntimeDirectory,
+the log and state dirs), ``var/run -> ../run`` as on a real host,
+hosted-engine.conf, the local broker.conf, and the storage mount as a
+link to the lab's storage directory.
+"""
+
+import os
+
+from ..env import constants
+from . import conffiles, errors
+from .layout import SANLOCK_RUN_DIR_MAX, HostLayout, Layout
+from .record import LabIds
+
+DIRS = (
+    "run",
+    "etc/ovirt-hosted-engine",
+    "etc/ovirt-hosted-engine-ha",
+    "var/log/ovirt-hosted-engine-ha",
+    "var/log/vdsm",
+    "var/lib/ovirt-hosted-engine-ha",
+    "rhev/data-center/mnt",
+)
+RUN_DIRS = ("run/ovirt-hosted-engine-ha", "run/vdsm")
+
+
+def check_run_dir(host: HostLayout) -> None:
+    if len(str(host.sanlock_run_dir)) > SANLOCK_RUN_DIR_MAX:
+        raise errors.RunDirTooLong(str(host.sanlock_run_dir), SANLOCK_RUN_DIR_MAX)
+
+
+def create(layout: Layout, ids: LabIds, host_id: int) -> HostLayout:
+    host = layout.host(host_id)
+    check_run_dir(host)
+    for d in DIRS:
+        (host.root / d).mkdir(parents=True, exist_ok=True)
+    (host.root / "var/run").symlink_to("../run")
+    for d in RUN_DIRS:
+        (host.root / d).mkdir(mode=0o755, exist_ok=True)
+    host.hosted_engine_conf.write_text(conffiles.hosted_engine_conf(ids, host_id))
+    local_broker_conf = host.root / constants.NOTIFY_CONF_FILE.lstrip("/")
+    local_broker_conf.write_text(conffiles.broker_conf())
+    os.symlink(layout.storage, host.mount_link)
+    return host

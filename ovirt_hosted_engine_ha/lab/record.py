@@ -1,0 +1,83 @@
+"""lab.json: what a lab is made of and every process it started.
+
+Written when `up` starts (so a half-made lab is still recognised and can be
+taken down) and after every process start; `down` and `status` read it.
+"""
+
+import dataclasses
+import json
+import os
+import uuid
+from pathlib import Path
+
+from ..env import constants
+from .procs import ProcRecord
+
+VERSION = 1
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclasses.dataclass(frozen=True)
+class LabIds:
+    """UUIDs of the storage domain, its volumes and the engine VM (made once at `up`)."""
+
+    instance: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex[:8])
+    sd_uuid: str = dataclasses.field(default_factory=_uuid)
+    sp_uuid: str = constants.BLANK_UUID
+    connection_uuid: str = dataclasses.field(default_factory=_uuid)
+    metadata_image: str = dataclasses.field(default_factory=_uuid)
+    metadata_volume: str = dataclasses.field(default_factory=_uuid)
+    lockspace_image: str = dataclasses.field(default_factory=_uuid)
+    lockspace_volume: str = dataclasses.field(default_factory=_uuid)
+    conf_image: str = dataclasses.field(default_factory=_uuid)
+    conf_volume: str = dataclasses.field(default_factory=_uuid)
+    vm_id: str = dataclasses.field(default_factory=_uuid)
+    vm_disk_id: str = dataclasses.field(default_factory=_uuid)
+    vm_disk_vol_id: str = dataclasses.field(default_factory=_uuid)
+
+
+@dataclasses.dataclass
+class HostRecord:
+    host_id: int
+    root: str
+    sanlock_name: str
+    processes: dict[str, ProcRecord] = dataclasses.field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"host_id": self.host_id, "root": self.root, "sanlock_name": self.sanlock_name,
+                "processes": {k: p.to_json() for k, p in self.processes.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "HostRecord":
+        procs = {k: ProcRecord.from_json(p) for k, p in data.get("processes", {}).items()}
+        return cls(data["host_id"], data["root"], data["sanlock_name"], procs)
+
+
+@dataclasses.dataclass
+class LabRecord:
+    root: str
+    sector: int
+    ids: LabIds
+    hosts: list[HostRecord]
+
+    def all_processes(self) -> list[ProcRecord]:
+        return [p for h in self.hosts for p in h.processes.values()]
+
+    def save(self, path: Path) -> None:
+        data = {"version": VERSION, "root": self.root, "sector": self.sector,
+                "ids": dataclasses.asdict(self.ids),
+                "hosts": [h.to_json() for h in self.hosts]}
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(data, indent=2) + "\n")
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> "LabRecord":
+        data = json.loads(path.read_text())
+        if data.get("version") != VERSION:
+            raise ValueError(f"{path}: unsupported lab.json version {data.get('version')!r}")
+        return cls(data["root"], data["sector"], LabIds(**data["ids"]),
+                   [HostRecord.from_json(h) for h in data["hosts"]])

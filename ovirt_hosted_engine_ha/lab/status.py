@@ -1,0 +1,65 @@
+"""What each lab host is doing: processes alive, broker answers.
+
+For each host: are its sanlock daemon, simulator and broker running, does
+the broker answer ``get_stats`` (and which slots it returns), and which
+hosts it reports alive (``is_host_alive``).
+"""
+
+import dataclasses
+
+from . import procs
+from .cluster import Cluster, Host
+
+KINDS = ("sanlock", "sim", "broker")
+
+
+@dataclasses.dataclass
+class HostStatus:
+    host_id: int
+    pids: dict[str, int | None]          # kind -> pid if running, else None
+    broker: str                          # "ok" or why not
+    slots: list[int]
+    alive: list[int]
+    notify: str | None = None            # the broker's last STATUS=, when known
+
+
+def host_status(host: Host, all_ids: list[int], timeout: float = 2.0) -> HostStatus:
+    pids: dict[str, int | None] = {}
+    for kind in KINDS:
+        record = host.process(kind)
+        pids[kind] = record.pid if record is not None and procs.running(record) else None
+    slots: list[int] = []
+    alive: list[int] = []
+    try:
+        link = host.link(timeout=timeout)
+        slots = sorted(link.get_stats_from_storage())
+        alive = [h for h in all_ids if link.is_host_alive(h)]
+        broker = "ok"
+    except Exception as e:
+        broker = f"error: {e}"
+    return HostStatus(host.id, pids, broker, slots, alive, host.broker_status)
+
+
+def gather(cluster: Cluster, timeout: float = 2.0) -> list[HostStatus]:
+    ids = sorted(cluster.hosts)
+    return [host_status(cluster.hosts[k], ids, timeout) for k in ids]
+
+
+def _pid(pid: int | None) -> str:
+    return str(pid) if pid is not None else "-"
+
+
+def format_table(statuses: list[HostStatus]) -> str:
+    header = ("host", "sanlock", "vdsm-sim", "broker", "get_stats", "slots", "alive")
+    rows = [header]
+    for s in statuses:
+        rows.append((
+            f"host{s.host_id}", _pid(s.pids["sanlock"]), _pid(s.pids["sim"]),
+            _pid(s.pids["broker"]), s.broker if len(s.broker) <= 40 else s.broker[:37] + "...",
+            ",".join(map(str, s.slots)) or "-", ",".join(map(str, s.alive)) or "-",
+        ))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+             for r in rows]
+    notes = [f"host{s.host_id} broker status: {s.notify}" for s in statuses if s.notify]
+    return "\n".join(lines + notes)
