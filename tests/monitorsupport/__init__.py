@@ -1,0 +1,1 @@
+"""Helpers for the monitor, domain-monitor and notification tests."""

@@ -1,0 +1,28 @@
+import time
+from collections.abc import Callable
+
+
+def wait_for(predicate: Callable[[], object], timeout: float, interval: float = 0.02) -> None:
+    """Poll `predicate` until it is true; TimeoutError after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+def wait_value(read: Callable[[], str], expected: Callable[[str], bool] | str,
+               timeout: float) -> str:
+    """Poll `read()` until `expected` (a value or a predicate) holds; return the last value."""
+    check = expected if callable(expected) else (lambda v: v == expected)
+    last: list[str] = []
+
+    def ok() -> bool:
+        last[:] = [read()]
+        return bool(check(last[0]))
+
+    try:
+        wait_for(ok, timeout)
+    except TimeoutError:
+        raise TimeoutError(f"last value {last[0]!r} after {timeout} s") from None
+    return last[0]
