@@ -11,6 +11,8 @@ import socket
 
 log = logging.getLogger(__name__)
 
+_failing = False
+
 
 def notify(*assignments: str) -> bool:
     address = os.environ.get("NOTIFY_SOCKET")
@@ -18,12 +20,16 @@ def notify(*assignments: str) -> bool:
         return False
     if address.startswith("@"):
         address = "\0" + address[1:]
+    global _failing
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
             s.sendto("\n".join(assignments).encode("utf-8"), address)
     except OSError as e:
-        log.warning("sd_notify %s failed: %s", assignments, e)
+        if not _failing:
+            log.warning("sd_notify to %s failed: %s (reported once)", address, e)
+        _failing = True
         return False
+    _failing = False
     return True
 
 
