@@ -190,3 +190,14 @@ class InvalidMetadataRecord(MetadataError):
         super().__init__(f"cannot encode metadata slot {slot}: {reason}")
         self.slot = slot
         self.reason = reason
+
+
+# Client (client/)
+
+
+class LockspaceResetRefused(DetailError):
+    """A lockspace reset was refused because agents may still be using it."""
+
+
+class SharedConfigError(DetailError):
+    """A shared configuration key cannot be read or written."""

@@ -1,8 +1,6 @@
 """The metadata codec: golden vectors, interop with upstream's rules, properties."""
 
 import binascii
-import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
@@ -10,11 +8,7 @@ from hypothesis import strategies as st
 
 from ovirt_hosted_engine_ha.lib import exceptions, metadata
 from ovirt_hosted_engine_ha.lib.metadata import GlobalSlot, HostSlot
-
-# The repository root, so that `tests.clientsupport` imports under a bare
-# `pytest` too (which puts only this directory on sys.path).
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.clientsupport import upstream_model  # noqa: E402
+from tests.clientsupport import upstream_model
 
 # spec/broker.md §6.4 (computed with upstream's lib/metadata.py)
 VECTOR_HEADER = (
