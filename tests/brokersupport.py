@@ -47,3 +47,34 @@ def sanlock_in_host(host, code: str) -> str:
 def inquire(host, host_id: int, lockspace_path) -> str:
     return sanlock_in_host(
         host, f"print(sanlock.inq_lockspace(b'hosted-engine', {host_id}, {str(lockspace_path)!r}))")
+
+
+class BrokerProcess:
+    """A broker run in the foreground of the test, as systemd would run it."""
+
+    COMMAND = [sys.executable, "-m", "ovirt_hosted_engine_ha.broker"]
+
+    def __init__(self, host, notify_path: str, extra_env: dict[str, str] | None = None) -> None:
+        from ovirt_hosted_engine_ha.lab.notify import NotifyListener
+
+        self.notify = NotifyListener(notify_path)
+        env = dict(host.env, NOTIFY_SOCKET=self.notify.path, WATCHDOG_USEC="1000000",
+                   **(extra_env or {}))
+        self.proc = subprocess.Popen(self.COMMAND, env=env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        self.started = time.monotonic()
+
+    def wait_ready(self, timeout: float = 30) -> float:
+        """Seconds from spawn to READY=1."""
+        if not self.notify.wait_ready(lambda: self.proc.poll() is None, timeout):
+            raise AssertionError(f"no READY=1: {self.finish()}")
+        return time.monotonic() - self.started
+
+    def finish(self, timeout: float = 30) -> str:
+        out, _ = self.proc.communicate(timeout=timeout)
+        self.notify.close()
+        return out
+
+    def terminate(self) -> str:
+        self.proc.send_signal(15)
+        return self.finish()

@@ -1,0 +1,71 @@
+"""Host ids in the hosted-engine lockspace, against real sanlock daemons."""
+
+import threading
+
+import pytest
+
+from ovirt_hosted_engine_ha.lib import exceptions
+
+from tests.brokersupport import host_slot, inquire, sanlock_in_host
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def lab(shared_cluster):
+    return shared_cluster(hosts=2)
+
+
+def test_lock_release_cycle(lab):
+    host, link = lab.hosts[1], lab.hosts[1].link(60)
+    assert inquire(host, 1, lab.lockspace_path) == "False"
+    link.lock_host_id(1)
+    assert inquire(host, 1, lab.lockspace_path) == "True"
+    status = sanlock_in_host(host, "print(sanlock.get_lockspaces())")
+    assert "hosted-engine" in status and str(lab.lockspace_path) in status
+    link.lock_host_id(1)  # idempotent
+    link.put_stats_on_storage(1, host_slot(1))
+    link.release_host_id()
+    assert inquire(host, 1, lab.lockspace_path) == "False"
+    with pytest.raises(exceptions.RequestError, match="no host id is held"):
+        link.put_stats_on_storage(1, host_slot(1))
+    with pytest.raises(exceptions.RequestError, match="no host id is held"):
+        link.release_host_id()
+    link.put_stats_on_storage(0, "maintenance=0")  # the global slot needs no host id
+
+
+def test_reset_refused_while_held_then_rewrites(lab):
+    host, link = lab.hosts[2], lab.hosts[2].link(60)
+    link.lock_host_id(2)
+    with pytest.raises(exceptions.RequestError, match="refusing to reset the lockspace"):
+        link.reset_lockspace()
+    link.release_host_id()
+    link.reset_lockspace()
+    info = sanlock_in_host(host, f"print(sanlock.read_lockspace({str(lab.lockspace_path)!r}))")
+    assert "hosted-engine" in info
+    link.lock_host_id(2)  # the fresh lockspace takes ids again
+    assert inquire(host, 2, lab.lockspace_path) == "True"
+    link.release_host_id()
+
+
+def test_slow_lock_does_not_block_get_stats(lab):
+    """lock_host_id waits for sanlock's delta lease (seconds); others are answered meanwhile."""
+    events = []
+    link = lab.hosts[1].link(60)
+
+    def lock():
+        link.lock_host_id(1)
+        events.append("locked")
+
+    thread = threading.Thread(target=lock)
+    thread.start()
+    try:
+        # answered while the lock is still being acquired
+        lab.hosts[1].link(5).get_stats_from_storage()
+        events.append("get_stats")
+        lab.hosts[1].link(5).is_host_alive(1)
+        events.append("is_host_alive")
+    finally:
+        thread.join(60)
+    assert events == ["get_stats", "is_host_alive", "locked"]
+    link.release_host_id()
