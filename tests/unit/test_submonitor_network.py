@@ -2,6 +2,7 @@
 
 import logging
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,13 @@ def test_agent_options_accepted():
                               "tcp_t_address": None, "tcp_t_port": None},
                              base.Context(conf=None, vdsm=FakeVdsm()))
     assert sub.test == "ping"
+
+
+def test_stop_kills_a_probe_in_flight(mon):
+    with servers.BlackHole() as hole:
+        # dig waits up to an hour for a silent server; stop must not.
+        mon.start("network", {"network_test": "dns", "dns_server": "127.0.0.1",
+                              "dns_port": str(hole.port), "timeout": "3600", "count": "1"})
+        assert hole.accepted.wait(10)
+        mon.stop_all(10)
+        assert not [t for t in threading.enumerate() if t.name == "monitor-network"]

@@ -51,6 +51,7 @@ class Submonitor(base.Submonitor):
         self.tcp_port = opt.integer(options, name, "tcp_t_port", 0, 1, 65535) if tcp else 0
         self.dns_server = opt.address(options, name, "dns_server", required_=False)
         self.dns_port = opt.integer(options, name, "dns_port", 53, 1, 65535)
+        self._proc: subprocess.Popen[bytes] | None = None
         super().__init__(options, ctx)
 
     def initial_value(self) -> object:
@@ -86,15 +87,28 @@ class Submonitor(base.Submonitor):
                         self.count - successes, self.count)
         return successes / self.count
 
+    def request_stop(self) -> None:
+        super().request_stop()
+        proc = self._proc
+        if proc is not None:
+            proc.kill()   # a probe in flight ends now, not after its timeout
+
     def _probe(self, command: list[str]) -> bool:
-        try:
-            result = subprocess.run(
-                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, timeout=self.timeout + PROCESS_GRACE, check=False)
-        except subprocess.TimeoutExpired:
-            log.debug("Network probe %s overran its timeout", command[0])
-            return False
-        if result.returncode != 0:
-            log.debug("Network probe %s exited with %d: %s", command[0], result.returncode,
-                      result.stdout.decode("utf-8", "replace").strip()[-200:])
-        return result.returncode == 0
+        with subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT) as proc:
+            self._proc = proc
+            try:
+                if self.stopping:
+                    proc.kill()
+                output, _ = proc.communicate(timeout=self.timeout + PROCESS_GRACE)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+                log.debug("Network probe %s overran its timeout", command[0])
+                return False
+            finally:
+                self._proc = None
+        if proc.returncode != 0:
+            log.debug("Network probe %s exited with %d: %s", command[0], proc.returncode,
+                      output.decode("utf-8", "replace").strip()[-200:])
+        return proc.returncode == 0
