@@ -1,0 +1,97 @@
+"""`ovirt-ha-client vm-status [--json]`: upstream's `hosted-engine --vm-status` output.
+
+Text layout, labels and JSON keys are upstream's (spec/client.md §8): one
+block per host in the order the broker reports them, the engine status of
+a host whose data is not up to date shown as ``unknown stale-data``, a
+banner before and after when the cluster is in global maintenance. JSON is
+one line: the host entries keyed by id, each engine status as an object,
+and ``global_maintenance`` last.
+
+Ours also: a host whose slot cannot be parsed is shown with the reason
+(``Metadata error``); 1970 dates in the extra text are shown as real dates.
+"""
+
+import json
+from typing import Any
+
+from ..client import LIVE_DATA, METADATA_ERROR, HAClient
+from . import dates
+
+STALE = "unknown stale-data"
+LABEL_WIDTH = 35
+BANNER = "\n\n!! Cluster is in GLOBAL MAINTENANCE mode !!\n\n"
+EXTRA = "extra"
+LABELS = {
+    "host-id": "Host ID",
+    "host-ts": "Host timestamp",
+    "score": "Score",
+    "engine-status": "Engine status",
+    "hostname": "Hostname",
+    "maintenance": "Local maintenance",
+    LIVE_DATA: "Status up-to-date",
+    EXTRA: "Extra metadata (valid at timestamp)",
+    METADATA_ERROR: "Metadata error",
+    # legacy keys, never produced now
+    "first-update": "First update",
+    "last-update-local-ts": "Last update received",
+    "last-update-host-ts": "Last update generated",
+    "alive": "Host is alive",
+}
+MARKED_KEYS = ("host-id", METADATA_ERROR, LIVE_DATA)
+
+
+class NoHosts(Exception):
+    """No host has published metadata."""
+
+
+def gather(client: HAClient, timeout: float | None) -> tuple[dict[int, dict[str, Any]], bool]:
+    """(host entries, global maintenance) from one `get_all_stats` call."""
+    stats = client.get_all_stats(timeout=timeout)
+    cluster = stats.pop(0, {})
+    return stats, bool(cluster.get(HAClient.GlobalMdFlags.MAINTENANCE, False))
+
+
+def _line(key: str, value: object) -> str:
+    return f"{LABELS.get(key, key):<{LABEL_WIDTH}}: {value}\n"
+
+
+def _host_text(entry: dict[str, Any]) -> str:
+    marked = METADATA_ERROR in entry
+    name = "(metadata unreadable)" if marked else entry.get("hostname")
+    out = [f"\n\n--== Host {name} (id: {entry.get('host-id')}) status ==--\n\n"]
+    for key, value in entry.items():
+        if key == EXTRA or (marked and key not in MARKED_KEYS):
+            continue
+        if key == "engine-status" and not entry.get(LIVE_DATA, True):
+            value = STALE
+        out.append(_line(key, value))
+    if entry.get(EXTRA):
+        out.append(f"{LABELS[EXTRA]:<{LABEL_WIDTH}}:\n")
+        out.extend(f"\t{line}\n" for line in dates.fix_dates(entry[EXTRA]).splitlines())
+    return "".join(out)
+
+
+def render_text(hosts: dict[int, dict[str, Any]], global_maintenance: bool) -> str:
+    if not hosts:
+        raise NoHosts("no host has published its status yet")
+    banner = BANNER if global_maintenance else ""
+    return banner + "".join(_host_text(entry) for entry in hosts.values()) + banner
+
+
+def _engine_status(text: object) -> object:
+    try:
+        return json.loads(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return text  # not JSON: kept as the text the host wrote
+
+
+def render_json(hosts: dict[int, dict[str, Any]], global_maintenance: bool) -> str:
+    out: dict[str, Any] = {}
+    for host_id, entry in hosts.items():
+        entry = dict(entry)
+        entry["engine-status"] = _engine_status(entry.get("engine-status"))
+        if EXTRA in entry:
+            entry[EXTRA] = dates.fix_dates(entry[EXTRA])
+        out[str(host_id)] = entry
+    out["global_maintenance"] = global_maintenance
+    return json.dumps(out)
