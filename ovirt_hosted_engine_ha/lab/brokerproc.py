@@ -19,6 +19,7 @@ from .procs import ProcRecord
 
 READY_TIMEOUT = 30.0
 STOP_GRACE = 10.0
+SANLOCK_IO_TIMEOUT = "1"  # as the lab's lockspace: joins take 3 s (spec/sanlock-lab.md §3)
 WATCHDOG_USEC = 60_000_000  # the unit's WatchdogSec=60 (initscripts/ovirt-ha-broker.service)
 COMMAND = [sys.executable, "-m", "ovirt_hosted_engine_ha.broker"]
 
@@ -30,6 +31,7 @@ def host_env(host: HostLayout, base: dict[str, str] | None = None) -> dict[str, 
     env["OVIRT_HA_ROOT"] = str(host.root)
     env["SANLOCK_RUN_DIR"] = str(host.sanlock_run_dir)
     env["PYTHONPATH"] = standin.pythonpath(env.get("PYTHONPATH"))
+    env.setdefault("OVIRT_HA_SANLOCK_IO_TIMEOUT", SANLOCK_IO_TIMEOUT)
     return env
 
 

@@ -6,10 +6,12 @@ means its socket accepts a connection; stop is ``killpg(SIGKILL)``, which
 ends the daemon and its helper child whatever lockspaces they hold.
 """
 
+import dataclasses
 import grp
 import os
 import pwd
 import socket
+import subprocess
 
 from . import errors, procs
 from .hostroot import check_run_dir
@@ -48,11 +50,13 @@ def start(host: HostLayout, name: str) -> ProcRecord:
     check_run_dir(host)
     if not os.path.exists(SANLOCK):
         raise errors.LabDetailError(f"{SANLOCK} not found: apt-get install sanlock")
+    run_dir = str(host.sanlock_run_dir)
+    if accepts(run_dir):
+        raise errors.LabDetailError(f"a sanlock daemon already runs with run dir {run_dir}")
     host.sanlock_run_dir.mkdir(parents=True, exist_ok=True)
     env = client_env(host)
     env["SANLOCK_PRIVILEGED"] = "0"
     record = procs.spawn(f"host{host.host_id}/sanlock", command(name), env, host.sanlock_log)
-    run_dir = str(host.sanlock_run_dir)
     ready = procs.wait_for(lambda: accepts(run_dir) or not procs.running(record),
                            READY_TIMEOUT, 0.01)
     if not procs.running(record):
@@ -65,3 +69,34 @@ def start(host: HostLayout, name: str) -> ProcRecord:
 
 def kill(record: ProcRecord) -> None:
     procs.stop([record], signo=None)
+
+
+@dataclasses.dataclass(frozen=True)
+class LockspaceView:
+    """What one daemon says about a lockspace (``sanlock client gets -h 1``)."""
+
+    host_id: int | None                  # the id this daemon holds, None if not joined
+    hosts: dict[int, str]                # host id -> LIVE, FAIL, DEAD, FREE, UNKNOWN
+
+
+def lockspace_view(host: HostLayout, name: str = "hosted-engine",
+                   timeout: float = 2.0) -> LockspaceView:
+    """Ask the host's daemon; raise LabDetailError if it cannot answer."""
+    try:
+        result = subprocess.run([SANLOCK, "client", "gets", "-h", "1"], env=client_env(host),
+                                capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise errors.LabDetailError(f"sanlock client gets: {e}") from e
+    if result.returncode != 0:
+        raise errors.LabDetailError(f"sanlock client gets: {result.stderr.strip()}")
+    host_id, hosts, ours = None, {}, False
+    for line in result.stdout.splitlines():
+        fields = line.split()
+        if fields[:1] == ["s"]:
+            lockspace, _, rest = fields[1].partition(":")
+            ours = lockspace == name
+            if ours:
+                host_id = int(rest.split(":", 1)[0])
+        elif fields[:1] == ["h"] and ours and len(fields) >= 2:
+            hosts[int(fields[1])] = fields[-1]
+    return LockspaceView(host_id, hosts)

@@ -9,7 +9,7 @@ import os
 import sys
 from typing import Any
 
-from . import procs, standin
+from . import errors, procs, standin
 from .layout import HostLayout
 from .procs import ProcRecord
 
@@ -93,9 +93,12 @@ def command(host: HostLayout, storage: str, knobs: dict[str, object] | None = No
 def start(host: HostLayout, storage: str, env: dict[str, str],
           knobs: dict[str, object] | None = None) -> ProcRecord:
     """Spawn the simulator and wait until it answers Host.ping2."""
+    ctl = SimControl(host.sim_socket, timeout=2)
+    if ctl.ping():
+        raise errors.LabDetailError(
+            f"host{host.host_id}: a vdsm simulator already answers on {host.sim_socket}")
     record = procs.spawn(f"host{host.host_id}/vdsm-sim", command(host, storage, knobs),
                          env, host.sim_log)
-    ctl = SimControl(host.sim_socket, timeout=2)
     ready = procs.wait_for(lambda: not procs.running(record) or ctl.ping(), READY_TIMEOUT, 0.02)
     if not procs.running(record):
         raise procs.failed(record, procs.exit_status(record) + " at start")

@@ -22,12 +22,17 @@ def client_module() -> ModuleType:
     """The stand-in `vdsm.client` module, loaded under a private name.
 
     The lab uses it to talk to the simulators without touching whatever
-    `vdsm` the current process imports.
+    `vdsm` the current process imports; a process that already imported
+    the stand-in as `vdsm.client` (tests) gets that module, so both raise
+    the same exception classes.
     """
+    imported = sys.modules.get("vdsm.client")
+    client_file = STANDIN_DIR / "vdsm" / "client.py"
+    if imported is not None and Path(getattr(imported, "__file__", "")).resolve() == client_file:
+        return imported
     module = sys.modules.get(_MODULE_NAME)
     if module is None:
-        spec = importlib.util.spec_from_file_location(
-            _MODULE_NAME, STANDIN_DIR / "vdsm" / "client.py")
+        spec = importlib.util.spec_from_file_location(_MODULE_NAME, client_file)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[_MODULE_NAME] = module

@@ -1,13 +1,15 @@
 """What each lab host is doing: processes alive, broker answers.
 
 For each host: are its sanlock daemon, simulator and broker running, does
-the broker answer ``get_stats`` (and which slots it returns), and which
-hosts it reports alive (``is_host_alive``).
+the broker answer ``get_stats`` (and which slots it returns), which hosts
+it reports alive (``is_host_alive``, as pushed by the agent), and what its
+sanlock daemon says: the id it holds in the hosted-engine lockspace and the
+hosts it sees LIVE there.
 """
 
 import dataclasses
 
-from . import procs
+from . import procs, sanlockd
 from .cluster import Cluster, Host
 
 KINDS = ("sanlock", "sim", "broker")
@@ -19,7 +21,9 @@ class HostStatus:
     pids: dict[str, int | None]          # kind -> pid if running, else None
     broker: str                          # "ok" or why not
     slots: list[int]
-    alive: list[int]
+    alive: list[int]                     # is_host_alive: what the agent pushed
+    lockspace_id: int | None = None      # the id this host's sanlock daemon holds
+    lockspace_live: list[int] = dataclasses.field(default_factory=list)
     notify: str | None = None            # the broker's last STATUS=, when known
 
 
@@ -37,7 +41,15 @@ def host_status(host: Host, all_ids: list[int], timeout: float = 2.0) -> HostSta
         broker = "ok"
     except Exception as e:
         broker = f"error: {e}"
-    return HostStatus(host.id, pids, broker, slots, alive, host.broker_status)
+    view = sanlockd.LockspaceView(None, {})
+    if pids["sanlock"] is not None:
+        try:
+            view = sanlockd.lockspace_view(host.layout, timeout=timeout)
+        except Exception:
+            pass
+    live = sorted(h for h, state in view.hosts.items() if state == "LIVE")
+    return HostStatus(host.id, pids, broker, slots, alive, view.host_id, live,
+                      host.broker_status)
 
 
 def gather(cluster: Cluster, timeout: float = 2.0) -> list[HostStatus]:
@@ -50,13 +62,15 @@ def _pid(pid: int | None) -> str:
 
 
 def format_table(statuses: list[HostStatus]) -> str:
-    header = ("host", "sanlock", "vdsm-sim", "broker", "get_stats", "slots", "alive")
+    header = ("host", "sanlock", "vdsm-sim", "broker", "get_stats", "slots", "alive",
+              "ls-id", "ls-live")
     rows = [header]
     for s in statuses:
         rows.append((
             f"host{s.host_id}", _pid(s.pids["sanlock"]), _pid(s.pids["sim"]),
             _pid(s.pids["broker"]), s.broker if len(s.broker) <= 40 else s.broker[:37] + "...",
             ",".join(map(str, s.slots)) or "-", ",".join(map(str, s.alive)) or "-",
+            _pid(s.lockspace_id), ",".join(map(str, s.lockspace_live)) or "-",
         ))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
