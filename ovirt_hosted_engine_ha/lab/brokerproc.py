@@ -35,10 +35,16 @@ def host_env(host: HostLayout, base: dict[str, str] | None = None) -> dict[str, 
     return env
 
 
-def spawn(host: HostLayout, listener: NotifyListener) -> ProcRecord:
+def spawn(host: HostLayout, listener: NotifyListener, watchdog: bool = True) -> ProcRecord:
+    """Start the broker; with `watchdog`, ask for WATCHDOG=1 as the unit does.
+
+    Leave `watchdog` off when nothing will listen after READY=1 (the CLI's
+    `up` returns), or every keep-alive would fail and be logged.
+    """
     env = host_env(host)
     env["NOTIFY_SOCKET"] = listener.path
-    env["WATCHDOG_USEC"] = str(WATCHDOG_USEC)
+    if watchdog:
+        env["WATCHDOG_USEC"] = str(WATCHDOG_USEC)
     env["PYTHONUNBUFFERED"] = "1"
     listener.reset()
     return procs.spawn(f"host{host.host_id}/broker", COMMAND, env, host.broker_log,

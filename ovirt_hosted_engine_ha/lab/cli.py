@@ -63,8 +63,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    # This process ends now: nobody would receive the brokers' WATCHDOG=1.
     cluster = Cluster.up(args.root, hosts=args.hosts, sector=args.sector,
-                         ready_timeout=args.ready_timeout)
+                         ready_timeout=args.ready_timeout, watchdog=False)
     print(f"lab up: {len(cluster.hosts)} hosts at {cluster.root}")
     print(status.format_table(status.gather(cluster)))
     return 0

@@ -62,6 +62,11 @@ class Host:
         """The broker's last STATUS= notification (while this object listens)."""
         return self._listener.status if self._listener else None
 
+    @property
+    def watchdogs(self) -> int:
+        """WATCHDOG=1 notifications received (while this object listens)."""
+        return self._listener.watchdogs if self._listener else 0
+
     def listener(self) -> NotifyListener:
         if self._listener is None:
             self._listener = NotifyListener(self.layout.notify_socket)
@@ -72,7 +77,7 @@ class Host:
         current = self.process("broker")
         if current is not None and procs.running(current):
             raise errors.LabDetailError(f"host{self.id}: broker already runs (pid {current.pid})")
-        record = brokerproc.spawn(self.layout, self.listener())
+        record = brokerproc.spawn(self.layout, self.listener(), self._cluster.watchdog)
         self.record.processes["broker"] = record
         self._cluster.save()
         return record
@@ -122,9 +127,10 @@ class Host:
 
 
 class Cluster:
-    def __init__(self, layout: Layout, record: LabRecord) -> None:
+    def __init__(self, layout: Layout, record: LabRecord, watchdog: bool = True) -> None:
         self.layout = layout
         self.record = record
+        self.watchdog = watchdog  # brokers send WATCHDOG=1 (this object keeps listening)
         self.root: Path = layout.root
         self.hosts: dict[int, Host] = {h.host_id: Host(self, h) for h in record.hosts}
 
@@ -140,13 +146,17 @@ class Cluster:
     @classmethod
     def up(cls, root: str | os.PathLike[str], hosts: int = 2, sector: int = 512,
            start_brokers: bool = True, ready_timeout: float = brokerproc.READY_TIMEOUT,
-           sim_knobs: dict[str, object] | None = None) -> "Cluster":
-        """Create the lab at `root` and start every host; see lifecycle.prepare_root."""
+           sim_knobs: dict[str, object] | None = None, watchdog: bool = True) -> "Cluster":
+        """Create the lab at `root` and start every host; see lifecycle.prepare_root.
+
+        `sim_knobs` are the simulators' initial knobs; `watchdog` False when
+        the caller will not keep this object (and its notify sockets) alive.
+        """
         if not 1 <= hosts <= 250:
             raise errors.LabDetailError(f"hosts must be in 1..250, got {hosts}")
         layout = lifecycle.prepare_root(root, hosts)
         record = lifecycle.new_record(layout, hosts, sector)
-        cluster = cls(layout, record)
+        cluster = cls(layout, record, watchdog)
         try:
             lifecycle.build(layout, record, sim_knobs)
             if start_brokers:
@@ -157,12 +167,12 @@ class Cluster:
         return cluster
 
     @classmethod
-    def attach(cls, root: str | os.PathLike[str]) -> "Cluster":
+    def attach(cls, root: str | os.PathLike[str], watchdog: bool = False) -> "Cluster":
         """The lab recorded at `root`, as left by an earlier `up`."""
         layout = Layout(Path(os.path.abspath(root)))
         if not layout.lab_json.exists():
             raise errors.NoLab(str(layout.root))
-        return cls(layout, LabRecord.load(layout.lab_json))
+        return cls(layout, LabRecord.load(layout.lab_json), watchdog)
 
     def start_brokers(self, timeout: float = brokerproc.READY_TIMEOUT) -> None:
         """Start every broker at once, then wait for each READY=1."""

@@ -34,13 +34,24 @@ class DirectIOFailed(LabError):
         self.path, self.reason = path, reason
 
 
-class RunDirTooLong(LabError):
-    msg = ("sanlock run dir {self.path} has {self.length} characters; sanlock needs at most "
-           "{self.limit} (its socket path is truncated otherwise). Use a shorter --root")
+class PathTooLong(LabError):
+    msg = ("{self.what} {self.path} has {self.length} characters; at most {self.limit} "
+           "work ({self.why}). Use a shorter --root")
 
+    def __init__(self, what: str, path: str, limit: int, why: str) -> None:
+        super().__init__(what, path, limit, why)
+        self.what, self.path, self.length, self.limit, self.why = what, path, len(path), limit, why
+
+
+class RunDirTooLong(PathTooLong):
     def __init__(self, path: str, limit: int) -> None:
-        super().__init__(path, limit)
-        self.path, self.length, self.limit = path, len(path), limit
+        super().__init__("sanlock run dir", path, limit,
+                         "sanlock silently truncates its socket path otherwise")
+
+
+class SocketPathTooLong(PathTooLong):
+    def __init__(self, path: str, limit: int) -> None:
+        super().__init__("unix socket path", path, limit, "the kernel's sun_path limit")
 
 
 class RootNotEmpty(LabError):

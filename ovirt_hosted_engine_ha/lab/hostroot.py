@@ -10,7 +10,7 @@ import os
 
 from ..env import constants
 from . import conffiles, errors
-from .layout import SANLOCK_RUN_DIR_MAX, HostLayout, Layout
+from .layout import SANLOCK_RUN_DIR_MAX, SOCKET_PATH_MAX, HostLayout, Layout
 from .record import LabIds
 
 DIRS = (
@@ -30,9 +30,17 @@ def check_run_dir(host: HostLayout) -> None:
         raise errors.RunDirTooLong(str(host.sanlock_run_dir), SANLOCK_RUN_DIR_MAX)
 
 
+def check_paths(host: HostLayout) -> None:
+    """Raise PathTooLong if a run dir or socket of this host cannot work."""
+    check_run_dir(host)
+    for sock in (host.broker_socket, host.sim_socket, host.notify_socket):
+        if len(os.fsencode(sock)) > SOCKET_PATH_MAX:
+            raise errors.SocketPathTooLong(str(sock), SOCKET_PATH_MAX)
+
+
 def create(layout: Layout, ids: LabIds, host_id: int) -> HostLayout:
     host = layout.host(host_id)
-    check_run_dir(host)
+    check_paths(host)
     for d in DIRS:
         (host.root / d).mkdir(parents=True, exist_ok=True)
     (host.root / "var/run").symlink_to("../run")

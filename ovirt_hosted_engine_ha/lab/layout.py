@@ -18,6 +18,7 @@ from pathlib import Path
 REMOTE_PATH = "localhost:/lab"
 MOUNT_DIR = "localhost:_lab"  # vdsm's mount name: "_" -> "__", "/" -> "_"
 SANLOCK_RUN_DIR_MAX = 93
+SOCKET_PATH_MAX = 107  # sun_path is 108 bytes with the final NUL
 
 
 @dataclasses.dataclass(frozen=True)

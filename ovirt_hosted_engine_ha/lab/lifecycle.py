@@ -28,10 +28,10 @@ def prepare_root(root: str | os.PathLike[str], hosts: int) -> Layout:
     """Make DIR an empty, disk-backed directory; take down a lab found there.
 
     Refuses a non-empty DIR without lab.json, a root whose sanlock run dirs
-    would be too long, and a filesystem without real O_DIRECT.
+    or sockets would be too long, and a filesystem without real O_DIRECT.
     """
     layout = Layout(Path(os.path.abspath(root)))
-    hostroot.check_run_dir(layout.host(hosts))
+    hostroot.check_paths(layout.host(hosts))  # the longest host number: the longest paths
     if layout.root.exists():
         if layout.lab_json.exists():
             down(LabRecord.load(layout.lab_json))

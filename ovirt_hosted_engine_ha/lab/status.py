@@ -25,6 +25,7 @@ class HostStatus:
     lockspace_id: int | None = None      # the id this host's sanlock daemon holds
     lockspace_live: list[int] = dataclasses.field(default_factory=list)
     notify: str | None = None            # the broker's last STATUS=, when known
+    watchdogs: int = 0                   # WATCHDOG=1 received, when known
 
 
 def host_status(host: Host, all_ids: list[int], timeout: float = 2.0) -> HostStatus:
@@ -49,7 +50,7 @@ def host_status(host: Host, all_ids: list[int], timeout: float = 2.0) -> HostSta
             pass
     live = sorted(h for h, state in view.hosts.items() if state == "LIVE")
     return HostStatus(host.id, pids, broker, slots, alive, view.host_id, live,
-                      host.broker_status)
+                      host.broker_status, host.watchdogs)
 
 
 def gather(cluster: Cluster, timeout: float = 2.0) -> list[HostStatus]:
@@ -75,5 +76,6 @@ def format_table(statuses: list[HostStatus]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
              for r in rows]
-    notes = [f"host{s.host_id} broker status: {s.notify}" for s in statuses if s.notify]
+    notes = [f"host{s.host_id} broker: {s.notify} (watchdog keep-alives: {s.watchdogs})"
+             for s in statuses if s.notify]
     return "\n".join(lines + notes)

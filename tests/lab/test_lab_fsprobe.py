@@ -53,7 +53,7 @@ def test_lab_root_not_empty_refused(lab_dir):
 
 def test_lab_root_too_long_refused(lab_dir):
     root = lab_dir / ("r" * 80)
-    with pytest.raises(errors.RunDirTooLong):
+    with pytest.raises(errors.PathTooLong):
         lifecycle.prepare_root(root, hosts=1)
     assert not root.exists()
 
@@ -72,3 +72,12 @@ def test_pytest_refuses_tmpfs_test_dir():
     assert result.returncode == 4
     assert "cannot hold test storage" in result.stdout + result.stderr
     assert "is on tmpfs" in result.stdout + result.stderr
+
+
+def test_lab_root_too_long_for_broker_socket(lab_dir):
+    # The sanlock run dir still fits; the broker's socket path does not.
+    root = lab_dir / ("r" * (60 - len(str(lab_dir))))
+    with pytest.raises(errors.SocketPathTooLong) as e:
+        lifecycle.prepare_root(root, hosts=1)
+    assert "broker.socket" in str(e.value) and "Use a shorter --root" in str(e.value)
+    assert not root.exists()
