@@ -5,6 +5,10 @@
 after ``Powering down``. One scheduler thread applies planned changes and
 every status change is published as a ``|virt|VM_status|<vmId>`` event.
 `force` sets a status at once and cancels the plan (test knob).
+
+Events are recorded, with their notify_time, under the lock at the moment
+of the change and sent by the scheduler thread in that order, so a slow
+subscriber never holds the VM state and events never overtake each other.
 """
 
 import dataclasses
@@ -77,6 +81,7 @@ class Vms:
         self._stopping = stopping
         self._cond = threading.Condition()
         self._vms: dict[str, Vm] = {}
+        self._outbox: list[tuple[str, dict]] = []
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -102,10 +107,9 @@ class Vms:
                 (now + k.vm_launch_delay + k.vm_boot_delay, UP),
             ])
             self._vms[vm_id] = vm
-            self._cond.notify_all()
+            self._changed(vm)
             answer = {**vm.stats(), "xml": str(params.get("xml", ""))}
         log.info("VM created vm_id=%s", vm_id)
-        self._publish(vm_id, vm.event_fields())
         return answer
 
     def get_stats(self, vm_id: str) -> list[dict[str, object]]:
@@ -122,9 +126,7 @@ class Vms:
             vm.exit_code, vm.exit_reason = 0, ADMIN_SHUTDOWN
             vm.exit_message = ADMIN_SHUTDOWN_MESSAGE
             vm.plan = [(now + self._knobs.vm_shutdown_delay, DOWN)]
-            self._cond.notify_all()
-            fields = vm.event_fields()
-        self._publish(vm_id, fields)
+            self._changed(vm)
 
     def destroy(self, vm_id: str) -> None:
         with self._cond:
@@ -134,9 +136,8 @@ class Vms:
             if not was_down:
                 vm.exit_code, vm.exit_reason = 0, ADMIN_SHUTDOWN
                 vm.exit_message = ADMIN_SHUTDOWN_MESSAGE
+                self._changed(vm)
         log.info("VM destroyed vm_id=%s", vm_id)
-        if not was_down:
-            self._publish(vm_id, vm.event_fields())
 
     # Knobs
 
@@ -153,9 +154,8 @@ class Vms:
                 vm.exit_reason = 1 if exit_reason is None else exit_reason
                 vm.exit_message = ("VM terminated with error" if exit_message is None
                                    else exit_message)
-            fields = vm.event_fields()
+            self._changed(vm)
         log.info("VM status forced vm_id=%s status=%s", vm_id, status)
-        self._publish(vm_id, fields)
 
     def remove(self, vm_id: str) -> None:
         """Forget a VM without an event (as if vdsm had never known it)."""
@@ -174,22 +174,24 @@ class Vms:
             raise errors.NoSuchVM({"vmId": vm_id})
         return vm
 
-    def _publish(self, vm_id: str, fields: dict[str, object]) -> None:
-        self._hub.publish(f"|virt|VM_status|{vm_id}",
-                          {vm_id: fields, "notify_time": event_time()})
+    def _changed(self, vm: Vm) -> None:
+        """Queue the status event of `vm` (caller holds the lock)."""
+        params = {vm.vm_id: vm.event_fields(), "notify_time": event_time()}
+        self._outbox.append((f"|virt|VM_status|{vm.vm_id}", params))
+        self._cond.notify_all()
 
     def _run(self) -> None:
         while not self._stopping.is_set():
-            changed = []
             with self._cond:
                 now = time.monotonic()
                 for vm in self._vms.values():
                     while vm.plan and vm.plan[0][0] <= now:
                         _, vm.status = vm.plan.pop(0)
-                        changed.append((vm.vm_id, vm.event_fields()))
+                        log.info("VM status change vm_id=%s status=%s", vm.vm_id, vm.status)
+                        self._changed(vm)
+                events, self._outbox = self._outbox, []
                 dues = [vm.plan[0][0] for vm in self._vms.values() if vm.plan]
-                if not changed:
+                if not events:
                     self._cond.wait(timeout=min(dues) - now if dues else None)
-            for vm_id, fields in changed:
-                log.info("VM status change vm_id=%s status=%s", vm_id, fields["status"])
-                self._publish(vm_id, fields)
+            for method, params in events:
+                self._hub.publish(method, params)
