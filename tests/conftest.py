@@ -10,7 +10,11 @@
 - `shared_cluster` (module): same factory, but one cluster per argument set
   for the whole module; tests using it must leave it as they found it.
 - At the end of the session every process group the lab started in this
-  process and still alive is killed (and named in the summary).
+  process and still alive is killed (and named in the summary). Each
+  session dir holds ``owner.json`` (this pytest process) and ``procs.jsonl``
+  (every process started); a later session kills what an earlier one,
+  since dead (e.g. SIGKILLed), left running, and removes its dir. Sessions
+  still running are left alone.
 """
 
 import os
@@ -23,7 +27,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ovirt_hosted_engine_ha.lab import errors, fsprobe, procs, standin  # noqa: E402
+from ovirt_hosted_engine_ha.lab import errors, fsprobe, procs, sessions, standin  # noqa: E402
 from ovirt_hosted_engine_ha.lab.cluster import Cluster  # noqa: E402
 
 if str(standin.STANDIN_DIR) not in sys.path:
@@ -51,8 +55,13 @@ def lab_base() -> str:
         check_test_dir(base)
     except (errors.LabError, OSError) as e:
         pytest.exit(f"{TEST_DIR_ENV}={base} cannot hold test storage: {e}", returncode=4)
+    killed = sessions.sweep(base, "s*")
+    if killed:
+        print(f"\nkilled lab processes left by dead test sessions: {', '.join(killed)}")
     path = tempfile.mkdtemp(prefix="s", dir=base)
+    sessions.claim(path, "pytest")
     yield path
+    sessions.release()
     shutil.rmtree(path, ignore_errors=True)
 
 

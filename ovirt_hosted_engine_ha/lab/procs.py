@@ -4,12 +4,15 @@ Every process is started in its own session (pid == process group id) and
 described by a `ProcRecord` holding its pid, group and kernel start time;
 the start time guards against acting on a recycled pid. Records go to
 lab.json and, for processes started by this Python process, to `REGISTRY`
-so an end-of-session hook can kill leftovers (`kill_leftovers`). Nothing is
-ever found or killed by name.
+so an end-of-session hook can kill leftovers (`kill_leftovers`); when
+`JOURNAL` is set, each record is also appended there as a JSON line, so
+the leftovers of a process that died without cleaning up can be found
+later (`kill_journal`). Nothing is ever found or killed by name.
 """
 
 import contextlib
 import dataclasses
+import json
 import os
 import signal
 import subprocess
@@ -47,6 +50,7 @@ class ProcRecord:
 
 
 REGISTRY: list[ProcRecord] = []
+JOURNAL: Path | None = None
 _REGISTRY_LOCK = threading.Lock()
 _CHILDREN: dict[int, subprocess.Popen] = {}
 
@@ -86,7 +90,16 @@ def spawn(name: str, argv: list[str], env: dict[str, str], log_path: str | os.Pa
     with _REGISTRY_LOCK:
         REGISTRY.append(record)
         _CHILDREN[proc.pid] = proc
+        if JOURNAL is not None:
+            with open(JOURNAL, "a") as journal:
+                journal.write(json.dumps(record.to_json()) + "\n")
     return record
+
+
+def self_record(name: str) -> ProcRecord:
+    """A record of the current process (to tell later whether it still runs)."""
+    stat = _stat(os.getpid())
+    return ProcRecord(name, os.getpid(), os.getpgid(0), stat[2] if stat else 0, "")
 
 
 def reap(record: ProcRecord) -> int | None:
@@ -96,8 +109,16 @@ def reap(record: ProcRecord) -> int | None:
 
 
 def running(record: ProcRecord) -> bool:
-    reap(record)
-    return record.alive()
+    """The process runs; once it does not, our own child is also reaped (no zombie)."""
+    if reap(record) is not None:
+        return False
+    if record.alive():
+        return True
+    proc = _CHILDREN.get(record.pid)
+    if proc is not None:  # dead or a zombie: collect it
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=1)
+    return False
 
 
 def exit_status(record: ProcRecord) -> str:
@@ -161,6 +182,19 @@ def stop(records: Iterable[ProcRecord], signo: int | None = signal.SIGTERM,
     for record in records:
         kill_group(record)
     wait_for(lambda: not any(running(r) or r.group_alive() for r in records), 5.0, 0.02)
+
+
+def kill_journal(path: Path) -> list[str]:
+    """Kill every group listed in a journal that still runs; name them."""
+    records = []
+    with open(path) as journal:
+        for line in journal:
+            with contextlib.suppress(ValueError, TypeError):
+                records.append(ProcRecord.from_json(json.loads(line)))
+    leftovers = [r for r in records if r.alive() or r.group_alive()]
+    if leftovers:
+        stop(leftovers, signo=None)
+    return [f"{r.name} (pid {r.pid})" for r in leftovers]
 
 
 def kill_leftovers() -> list[str]:

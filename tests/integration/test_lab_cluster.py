@@ -47,6 +47,8 @@ def test_two_hosts_up_status_down(cluster):
 
     c.down()
     assert all_gone(recorded)
+    # Our children are reaped too: no zombie left behind.
+    assert not [p.pid for p in recorded if os.path.exists(f"/proc/{p.pid}")]
     assert status.gather(c)[0].broker.startswith("error:")
     c.down()  # twice is harmless
 

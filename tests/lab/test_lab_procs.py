@@ -1,13 +1,14 @@
 """Processes are started in their own group, stopped by pid, never by name;
 leftovers are killed at the end of a test session."""
 
+import json
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-from ovirt_hosted_engine_ha.lab import procs
+from ovirt_hosted_engine_ha.lab import procs, sessions
 
 
 def spawn_pair(lab_dir: Path) -> procs.ProcRecord:
@@ -38,6 +39,7 @@ def test_stop_escalates_and_kills_the_group(lab_dir):
     assert not procs.running(record)
     assert not record.group_alive()
     assert procs.exit_status(record) == "was killed by signal 9"
+    assert not os.path.exists(f"/proc/{record.pid}")  # reaped, not a zombie
 
 
 def test_recycled_pid_is_not_ours(lab_dir):
@@ -60,7 +62,7 @@ def test_log_tail(lab_dir):
 LEAKY_TEST = '''
 import os
 from pathlib import Path
-from ovirt_hosted_engine_ha.lab import procs
+from ovirt_hosted_engine_ha.lab import procs, sessions
 
 def test_leaks_a_process():
     record = procs.spawn("leaky", ["sleep", "300"], dict(os.environ), os.environ["LEAK_LOG"])
@@ -82,3 +84,23 @@ def test_session_end_kills_leftovers(lab_dir):
     pid = int(pid_file.read_text())
     assert f"lab processes left running were killed: leaky (pid {pid})" in result.stdout
     assert not Path(f"/proc/{pid}").exists() or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+
+
+def test_sweep_kills_what_a_dead_owner_left(lab_dir):
+    base = lab_dir / "base"
+    dead, live = base / "s-dead", base / "s-live"
+    dead.mkdir(parents=True)
+    live.mkdir()
+    gone = procs.spawn("owner", ["true"], dict(os.environ), lab_dir / "owner.log")
+    assert procs.wait_for(lambda: not procs.running(gone), 5)
+    leftover = spawn_pair(lab_dir)
+    (dead / sessions.OWNER).write_text(json.dumps(gone.to_json()))
+    (dead / sessions.JOURNAL).write_text(json.dumps(leftover.to_json()) + "\n")
+    (live / sessions.OWNER).write_text(json.dumps(procs.self_record("me").to_json()))
+    try:
+        assert sessions.sweep(base) == [f"pair (pid {leftover.pid})"]
+        assert not leftover.group_alive()
+        assert not dead.exists()
+        assert live.exists()
+    finally:
+        procs.stop([leftover], signo=None)
