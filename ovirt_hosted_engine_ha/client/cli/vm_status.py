@@ -1,13 +1,15 @@
 """`ovirt-ha-client vm-status [--json]`: upstream's `hosted-engine --vm-status` output.
 
 Text layout, labels and JSON keys are upstream's (spec/client.md §8): one
-block per host in the order the broker reports them, the engine status of
+block per host, the engine status of
 a host whose data is not up to date shown as ``unknown stale-data``, a
 banner before and after when the cluster is in global maintenance. JSON is
 one line: the host entries keyed by id, each engine status as an object,
 and ``global_maintenance`` last.
 
-Ours also: a host whose slot cannot be parsed is shown with the reason
+Ours also: hosts are listed by host id (upstream keeps the broker's
+first-seen order, so each host listed itself first and two hosts' outputs
+differed); a host whose slot cannot be parsed is shown with the reason
 (``Metadata error``); 1970 dates in the extra text are shown as real dates.
 """
 
@@ -75,7 +77,8 @@ def render_text(hosts: dict[int, dict[str, Any]], global_maintenance: bool) -> s
     if not hosts:
         raise NoHosts("no host has published its status yet")
     banner = BANNER if global_maintenance else ""
-    return banner + "".join(_host_text(entry) for entry in hosts.values()) + banner
+    blocks = (_host_text(entry) for _, entry in sorted(hosts.items()))
+    return banner + "".join(blocks) + banner
 
 
 def _engine_status(text: object) -> object:
@@ -87,7 +90,7 @@ def _engine_status(text: object) -> object:
 
 def render_json(hosts: dict[int, dict[str, Any]], global_maintenance: bool) -> str:
     out: dict[str, Any] = {}
-    for host_id, entry in hosts.items():
+    for host_id, entry in sorted(hosts.items()):
         entry = dict(entry)
         entry["engine-status"] = _engine_status(entry.get("engine-status"))
         if EXTRA in entry:
