@@ -7,10 +7,10 @@ storage modules are imported by the methods that need them).
 
 Differences from upstream, by design:
 - A malformed slot does not fail `get_all_stats`: the host is *marked*
-  (`METADATA_ERROR` key naming the problem, score 0, engine status unknown,
-  every key vdsm and hosted-engine tools read present), the other hosts
-  are reported as usual. A global slot that cannot be parsed reads as
-  ``{METADATA_ERROR: ...}`` (no maintenance).
+  (`stats.marked_host`: a `METADATA_ERROR` key naming the problem, score 0,
+  engine status unknown, every key vdsm and hosted-engine tools read
+  present), the other hosts are reported as usual. A global slot that
+  cannot be parsed reads as ``{METADATA_ERROR: ...}`` (no maintenance).
 - `live-data` for all hosts comes from one `is_host_alive` round trip.
 - A broker Fault raises `RequestError`, an unreachable broker
   `BrokerConnectionError` (an `OSError` too, with the socket's errno).
@@ -19,10 +19,8 @@ Differences from upstream, by design:
   not configured (upstream returns silently).
 """
 
-import json
 import logging
 import os
-import xmlrpc.client
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,34 +28,10 @@ from typing import Any
 from ..env import constants, paths
 from ..env.config import parse_key_values
 from ..lib import exceptions, metadata
-from ..lib.brokerlink import BrokerLink
-from . import flatfile
+from . import flatfile, stats
 
-METADATA_ERROR = "metadata-error"
-LIVE_DATA = "live-data"
-
-
-class _ClientLink(BrokerLink):
-    """BrokerLink plus the two reads the client needs in raw form."""
-
-    def get_raw_stats(self) -> dict[int, bytes]:
-        """``{slot: bytes}``; undecoded, so one bad slot cannot fail the call."""
-        result = self._call("get_stats")
-        if not isinstance(result, dict):
-            raise exceptions.RequestError(f"get_stats: unexpected answer {result!r}")
-        slots: dict[int, bytes] = {}
-        for key, value in result.items():
-            if not str(key).isdigit():
-                logging.getLogger(__name__).warning("Ignoring get_stats key %r", key)
-                continue
-            data = value.data if isinstance(value, xmlrpc.client.Binary) else value
-            slots[int(key)] = data if isinstance(data, bytes) else str(data).encode("utf-8")
-        return slots
-
-    def alive_hosts(self) -> set[int]:
-        """Host ids the local agent last reported alive (empty when stale)."""
-        result = self._call("is_host_alive")
-        return {h for h in result if isinstance(h, int)} if isinstance(result, list) else set()
+METADATA_ERROR = stats.METADATA_ERROR
+LIVE_DATA = stats.LIVE_DATA
 
 
 class HAClient:
@@ -117,8 +91,8 @@ class HAClient:
         """Whether hosted-engine.conf (the only mandatory file) exists."""
         return self._conf_path().exists()
 
-    def _link(self, timeout: float | None) -> _ClientLink:
-        return _ClientLink(timeout=timeout, socket_path=self._socket_path)
+    def _link(self, timeout: float | None) -> stats.ClientLink:
+        return stats.ClientLink(timeout=timeout, socket_path=self._socket_path)
 
     # Stats
 
@@ -126,10 +100,10 @@ class HAClient:
                       timeout: float | None = None) -> dict[int, dict[str, Any]]:
         """Parsed slots with `live-data`: ``{0: global, host_id: host, ...}`` (§4.1)."""
         link = self._link(timeout)
-        stats = self._parse_stats(link.get_raw_stats(), mode)
+        result = self._parse_stats(link.get_raw_stats(), mode)
         if mode != self.StatModes.GLOBAL:
-            self._check_liveness_for_stats(stats, link)
-        return stats
+            self._check_liveness_for_stats(result, link)
+        return result
 
     def get_all_host_stats(self, timeout: float | None = None) -> dict[int, dict[str, Any]]:
         return self.get_all_stats(self.StatModes.HOST, timeout)
@@ -164,42 +138,18 @@ class HAClient:
             return 0
         return score if host_id in link.alive_hosts() else 0
 
-    def _parse_stats(self, stats: Mapping[int, bytes | str], mode: str) -> dict[int, dict]:
-        result: dict[int, dict] = {}
-        for slot, data in stats.items():
-            if metadata.slot_is_empty(data):
-                continue  # a cleaned slot is no host
-            if slot == 0 and mode != self.StatModes.HOST:
-                result[0] = self._parse_global(data)
-            elif slot != 0 and mode != self.StatModes.GLOBAL:
-                result[slot] = self._parse_host(slot, data)
-        return result
+    def _parse_stats(self, raw: Mapping[int, bytes | str], mode: str) -> dict[int, dict]:
+        return stats.parse_stats(raw, hosts=mode != self.StatModes.GLOBAL,
+                                 cluster=mode != self.StatModes.HOST)
 
-    def _parse_global(self, data: bytes | str) -> dict[str, Any]:
-        try:
-            return dict(metadata.parse_global_slot(data).to_stats())
-        except exceptions.MetadataError as e:
-            self._log.error("%s", e)
-            return {METADATA_ERROR: str(e)}
-
-    def _parse_host(self, slot: int, data: bytes | str) -> dict[str, Any]:
-        try:
-            return metadata.parse_host_slot(slot, data).to_stats()
-        except exceptions.MetadataError as e:
-            self._log.error("%s", e)
-            return marked_host(slot, e)
-
-    def _check_liveness_metadata(self, md: dict[str, Any], broker: _ClientLink) -> bool:
+    def _check_liveness_metadata(self, md: dict[str, Any], broker: stats.ClientLink) -> bool:
         md[LIVE_DATA] = md["host-id"] in broker.alive_hosts()
         return md[LIVE_DATA]
 
-    def _check_liveness_for_stats(self, stats: dict[int, dict], broker: _ClientLink) -> None:
-        hosts = [md for slot, md in stats.items() if slot != 0]
-        if not hosts:
-            return
-        alive = broker.alive_hosts()
-        for md in hosts:
-            md[LIVE_DATA] = md["host-id"] in alive
+    def _check_liveness_for_stats(self, result: dict[int, dict],
+                                  broker: stats.ClientLink) -> None:
+        if any(slot != 0 for slot in result):
+            stats.add_live_data(result, broker.alive_hosts())
 
     # Maintenance
 
@@ -253,8 +203,7 @@ class HAClient:
             return False
         link = self._link(timeout)
         if not force:
-            stats = self._parse_stats(link.get_raw_stats(), self.StatModes.ALL)
-            check_reset_is_safe(stats)
+            stats.check_reset_is_safe(self._parse_stats(link.get_raw_stats(), self.StatModes.ALL))
         link.reset_lockspace()
         self._log.info("Lockspace reset (force=%s)", force)
         return True
@@ -307,36 +256,3 @@ def _to_bool(value: object, name: str) -> bool:
     if result is None:
         raise exceptions.InvalidArgument(name, f"{value!r} is not a boolean")
     return result
-
-
-def marked_host(slot: int, error: Exception) -> dict[str, Any]:
-    """The entry of a host whose slot cannot be parsed.
-
-    Every key vdsm and hosted-engine tools read is present with a neutral
-    value (score 0, not in maintenance, engine status unknown), and
-    `METADATA_ERROR` names the problem.
-    """
-    status = {"vm": "unknown", "health": "unknown", "detail": "unknown",
-              "reason": "metadata unreadable"}
-    return {
-        "host-id": slot,
-        "host-ts": 0,
-        "score": 0,
-        "engine-status": json.dumps(status),
-        "hostname": "",
-        "maintenance": False,
-        "stopped": False,
-        METADATA_ERROR: str(error),
-    }
-
-
-def check_reset_is_safe(stats: dict[int, dict[str, Any]]) -> None:
-    """Raise `LockspaceResetRefused` unless a lockspace reset is safe (spec/client.md §6)."""
-    if 0 in stats and not stats[0].get("maintenance", False):
-        raise exceptions.LockspaceResetRefused(
-            "Lockfile reset can be performed in global maintenance mode only.")
-    active = sorted(slot for slot, md in stats.items() if slot != 0 and not md.get("stopped"))
-    if active:
-        hosts = ", ".join(map(str, active))
-        raise exceptions.LockspaceResetRefused(
-            f"Lockfile reset cannot be performed with an active agent (host {hosts}).")

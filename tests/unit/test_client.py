@@ -2,7 +2,10 @@
 
 import errno
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -406,3 +409,15 @@ def test_direct_read_without_broker(host_root, monkeypatch):
     assert "live-data" not in stats[4]
     assert client_mod.METADATA_ERROR in stats[5]
     assert list(HAClient().get_all_host_stats_direct()) == [4, 5]
+
+
+def test_import_pulls_in_nothing_optional():
+    # vdsm imports the client inside try/except ImportError: nothing else may fail.
+    code = ("import sys, ovirt_hosted_engine_ha.client.client; "
+            "bad = [m for m in sys.modules if m == 'vdsm' or m.startswith('vdsm.') "
+            "or m.startswith('ovirt_hosted_engine_ha.broker') or m == 'sanlock']; "
+            "print(bad)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, env={k: v for k, v in os.environ.items()
+                                             if k != "PYTHONPATH"})
+    assert (result.returncode, result.stdout, result.stderr) == (0, "[]\n", "")
