@@ -18,7 +18,9 @@ def build_context(conf: HostedEngineConf, status: StatusBroker) -> Context:
 
 
 def stop(ctx: Context, timeout: float) -> None:
+    """Shutdown: end waits for vdsm's domain monitor, stop every monitor thread."""
+    ctx.domain_monitor.interrupt()
     try:
-        ctx.monitor.stop_all(timeout)  # type: ignore[attr-defined]
+        ctx.monitor.stop_all(timeout)
     except Exception:
         log.exception("Stopping the monitors failed")
