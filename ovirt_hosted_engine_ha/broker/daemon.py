@@ -105,9 +105,9 @@ def serve(conf: config.HostedEngineConf) -> None:
         log.info("Shutting down")
         sdnotify.notify("STOPPING=1")
     finally:
+        services.stop(ctx, SHUTDOWN_TIMEOUT)
         if server is not None:
             server.server_close()
-        services.stop(ctx, SHUTDOWN_TIMEOUT)
         status.stop(SHUTDOWN_TIMEOUT)
 
 

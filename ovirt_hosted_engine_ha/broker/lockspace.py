@@ -103,8 +103,11 @@ class Lockspace:
         raise exceptions.LockspaceError(
             f"cannot acquire host id {host_id}: the lockspace stayed busy")
 
-    def release(self) -> None:
-        with self._lock:
+    def release(self, timeout: float = -1) -> None:
+        """Leave the lockspace; `timeout` bounds the wait for a running lock call."""
+        if not self._lock.acquire(timeout=timeout):
+            raise exceptions.LockspaceError("a lock_host_id call is still running")
+        try:
             host_id = self._host_id
             if host_id is None:
                 raise exceptions.HostIdNotLockedError("no host id is held by this broker")
@@ -116,6 +119,8 @@ class Lockspace:
                         f"cannot release host id {host_id}: {describe(e)}") from e
             self._host_id = None
             log.info("Released host id host_id=%d", host_id)
+        finally:
+            self._lock.release()
 
     def reset(self) -> None:
         with self._lock:

@@ -25,6 +25,7 @@ import socket
 import socketserver
 import struct
 import threading
+import time
 import xmlrpc.client
 from collections.abc import Callable, Iterable
 from xmlrpc.server import SimpleXMLRPCDispatcher, SimpleXMLRPCRequestHandler
@@ -187,8 +188,10 @@ class BrokerServer(socketserver.UnixStreamServer, SimpleXMLRPCDispatcher):
         super().server_close()
         for _ in self._workers:
             self._queue.put(None)
+        # In-flight calls get one request timeout in all; workers are daemons.
+        deadline = time.monotonic() + REQUEST_TIMEOUT
         for worker in self._workers:
-            worker.join(REQUEST_TIMEOUT + 1)
+            worker.join(max(0.0, deadline - time.monotonic()))
         try:
             os.unlink(self.socket_path)
         except FileNotFoundError:

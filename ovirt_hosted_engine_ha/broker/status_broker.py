@@ -39,7 +39,7 @@ class StatusBroker:
         self.writer.stop(timeout)
         if self.lockspace.host_id is not None:
             try:
-                self.lockspace.release()
+                self.lockspace.release(timeout)
             except Exception as e:
                 log.error("Releasing the host id at shutdown failed: %s", e)
 
