@@ -131,6 +131,19 @@ def test_vdsm_view_through_haclient(published, monkeypatch):
     assert client(one, "score").stdout == "3400\n"
 
 
+def test_direct_read_without_the_broker(published):
+    one, two = published
+    code = ("import json; from ovirt_hosted_engine_ha.client.client import HAClient; "
+            "print(json.dumps(HAClient().get_all_stats_direct()))")
+    result = subprocess.run([sys.executable, "-c", code], env=two.env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    direct = json.loads(result.stdout)
+    assert {"1", "2"} <= set(direct)
+    assert direct["1"]["hostname"] == "host1.lab" and "live-data" not in direct["1"]
+    assert direct["2"]["crc32"] == status(two)["2"]["crc32"]
+
+
 def test_a_host_that_stops_writing_is_shown_stale(published):
     one, two = published
     # host2 stops writing; host1's agent no longer counts it alive
