@@ -117,3 +117,21 @@ def test_brokerlink_raises_request_error_with_code(lab):
     assert e.value.code == exceptions.FaultCode.LOCKSPACE
     assert "host id 1 is held by this broker" in str(e.value)
     assert inquire(lab.hosts[1], 1, lab.lockspace_path) == "True"
+
+
+def test_vanished_metadata_volume_is_fault_then_recovers(lab):
+    link = lab.hosts[1].link()
+    link.put_stats_on_storage(1, host_slot(1, ts=70))
+    moved = lab.metadata_path.with_name("moved-away")
+    lab.metadata_path.rename(moved)
+    try:
+        with pytest.raises(exceptions.RequestError) as e:
+            link.put_stats_on_storage(1, host_slot(1, ts=71))
+        assert e.value.code == exceptions.FaultCode.STORAGE
+        assert "No such file or directory" in str(e.value)
+        # callers are still served the last good data
+        assert link.get_stats_from_storage()[1] == host_slot(1, ts=70)
+    finally:
+        moved.rename(lab.metadata_path)
+    link.put_stats_on_storage(1, host_slot(1, ts=72))
+    assert read_volume(lab.metadata_path)[SLOT:2 * SLOT].startswith(host_slot(1, ts=72).encode())
