@@ -21,3 +21,12 @@ def test_pushed_list_served_for_60_seconds():
     assert live.alive() == [1, 2, 3]
     clock.now += 0.5
     assert live.alive() == []
+
+
+def test_timeout_from_environment(monkeypatch):
+    monkeypatch.setenv("OVIRT_HA_HOST_ALIVE_TIMEOUT", "2")
+    clock = Clock()
+    live = Liveness(clock=clock)
+    live.push([1])
+    clock.now += 2.5
+    assert live.alive() == []
