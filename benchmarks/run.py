@@ -71,7 +71,8 @@ def ready_time(cluster: Cluster, tmp: str) -> list[Row]:
         broker.terminate()
     host.start_broker()
     times.sort()
-    return [("start to READY=1 (median of 5)", f"{times[2]:.2f} s", "2.28 s (fixed sleep, no READY)")]
+    return [("start to READY=1 (median of 5)", f"{times[2]:.2f} s",
+             "2.28 s (fixed sleep, no READY)")]
 
 
 def memory_soak(cluster: Cluster, calls: int) -> list[Row]:

@@ -261,7 +261,8 @@ class BrokerServer(socketserver.UnixStreamServer, SimpleXMLRPCDispatcher):
             return wire.dumps_fault(e.fault_code, f"{verb}: {e}")
         except Exception:
             log.exception("%s failed unexpectedly", call)
-            return wire.dumps_fault(FaultCode.INTERNAL, f"{verb}: internal error, see the broker log")
+            return wire.dumps_fault(FaultCode.INTERNAL,
+                                    f"{verb}: internal error, see the broker log")
 
 
 def _check_arity(verb: str, expected: int, params: tuple) -> None:

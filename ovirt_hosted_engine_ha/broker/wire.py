@@ -25,7 +25,7 @@ def _refuse_doctype(*args: object) -> None:
     raise UnsafeXml("a DOCTYPE declaration")
 
 
-def _refuse_entity(*args: object) -> None:
+def _refuse_entity(*args: object) -> int:
     raise UnsafeXml("an entity declaration")
 
 
@@ -40,13 +40,14 @@ def loads(data: bytes) -> tuple[tuple, str | None]:
     parser.EndElementHandler = unmarshaller.end
     parser.CharacterDataHandler = unmarshaller.data
     parser.buffer_text = True
-    unmarshaller.xml(None, None)  # expat hands over decoded text already
+    unmarshaller.xml(None, None)  # type: ignore[arg-type]  # expat gives decoded text
     parser.Parse(data, True)
     return unmarshaller.close(), unmarshaller.getmethodname()
 
 
 def dumps_response(value: object) -> bytes:
-    return xmlrpc.client.dumps((value,), methodresponse=True, allow_none=True,
+    return xmlrpc.client.dumps((value,), methodresponse=True,  # type: ignore[arg-type]
+                               allow_none=True,
                                encoding=ENCODING).encode(ENCODING)
 
 

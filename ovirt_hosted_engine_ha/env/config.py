@@ -15,7 +15,8 @@ from pathlib import Path
 from ..lib import exceptions
 from . import constants, paths
 
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 def parse_key_values(text: str) -> dict[str, str]:
@@ -118,7 +119,8 @@ class _Reader:
 def load_hosted_engine_conf(path: Path | None = None) -> HostedEngineConf:
     path = path or paths.resolve(constants.ENGINE_SETUP_CONF_FILE)
     r = _Reader(path, read_key_values(path))
-    conf_image, conf_volume = r.optional_uuid("conf_image_UUID"), r.optional_uuid("conf_volume_UUID")
+    conf_image = r.optional_uuid("conf_image_UUID")
+    conf_volume = r.optional_uuid("conf_volume_UUID")
     return HostedEngineConf(
         path=path,
         sd_uuid=r.uuid("sdUUID"),

@@ -87,7 +87,8 @@ def connect_storage_server(conf: HostedEngineConf) -> None:
             domainType=STORAGE_TYPES[conf.domain_type],
             connectionParams=params,
         )
-        if not any(isinstance(c, dict) and c.get("status") == 0 for c in result or []):
+        connections = result if isinstance(result, list) else []
+        if not any(isinstance(c, dict) and c.get("status") == 0 for c in connections):
             raise exceptions.StorageError(
                 f"connectStorageServer failed for {conf.storage}: {result}")
     try:

@@ -5,7 +5,6 @@ import threading
 import pytest
 
 from ovirt_hosted_engine_ha.lib import exceptions
-
 from tests.brokersupport import host_slot, inquire, sanlock_in_host
 
 pytestmark = pytest.mark.integration

@@ -7,9 +7,7 @@ import threading
 import pytest
 
 from ovirt_hosted_engine_ha.lib import exceptions, metadata
-
-from tests.brokersupport import (BrokerProcess, SLOT, host_slot, inquire, read_volume,
-                                 wait_for)
+from tests.brokersupport import SLOT, BrokerProcess, host_slot, inquire, read_volume, wait_for
 
 pytestmark = pytest.mark.integration
 

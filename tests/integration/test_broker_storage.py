@@ -5,7 +5,6 @@ import xmlrpc.client
 import pytest
 
 from ovirt_hosted_engine_ha.lib import exceptions, metadata, unixrpc
-
 from tests.brokersupport import SLOT, host_slot, inquire, read_volume, wait_for
 
 pytestmark = pytest.mark.integration

@@ -12,7 +12,7 @@ import xmlrpc.client
 import pytest
 
 from ovirt_hosted_engine_ha.broker import server as server_mod
-from ovirt_hosted_engine_ha.broker.server import BrokerServer, AnotherBrokerRunning
+from ovirt_hosted_engine_ha.broker.server import AnotherBrokerRunning, BrokerServer
 from ovirt_hosted_engine_ha.broker.wire import Marshalled
 from ovirt_hosted_engine_ha.lib import brokerlink, exceptions, unixrpc
 
@@ -204,9 +204,11 @@ def test_gzip_bomb_refused(served):
 
 def test_billion_laughs_is_fault(served):
     srv, _ = served
+    def entity(i):
+        return b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+
     lol = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-           + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
-                      for i in range(1, 10))
+           + b"".join(entity(i) for i in range(1, 10))
            + b']><methodCall><methodName>&lol9;</methodName></methodCall>')
     conn = unixrpc.UnixHTTPConnection(srv.socket_path, 10)
     conn.request("POST", "/RPC2", lol, {"Content-Type": "text/xml"})
