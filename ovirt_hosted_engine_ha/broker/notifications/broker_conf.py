@@ -13,18 +13,19 @@ import configparser
 import dataclasses
 import logging
 import os
-import tarfile
 import tempfile
 from importlib import resources
 from pathlib import Path
 
 from ...env import config, constants, paths
-from ...lib import exceptions
+from ...lib import conf_archive, exceptions
+from ...lib.conf_archive import ConfVolumeError, read_member
 from ..submonitors.vdsm_access import VdsmAccess
 
 log = logging.getLogger(__name__)
 
-MAX_MEMBER_BYTES = 1024 * 1024
+# The volume readers live in lib/conf_archive.py (the agent reads vm.conf from
+# the same volume); ConfVolumeError and read_member stay importable from here.
 
 SMTP_DEFAULTS = {
     "smtp-server": "localhost",
@@ -33,10 +34,6 @@ SMTP_DEFAULTS = {
     "destination-emails": "root@localhost",
     "source-email": "root@localhost",
 }
-
-
-class ConfVolumeError(exceptions.DetailError):
-    """The configuration volume could not be read."""
 
 
 def local_path() -> Path:
@@ -52,37 +49,7 @@ def packaged_text(name: str) -> str | None:
 
 
 def conf_volume_path(conf: config.HostedEngineConf, vdsm: VdsmAccess) -> Path | None:
-    if conf.conf is None:
-        return None
-    image, volume = conf.conf.image_uuid, conf.conf.volume_uuid
-    run_path = paths.resolve(f"{constants.SD_RUN_DIR}/{conf.sd_uuid}/{image}/{volume}")
-    if run_path.exists():
-        return run_path
-    try:
-        result = vdsm.call("Image", "prepare", storagepoolID=conf.sp_uuid,
-                           storagedomainID=conf.sd_uuid, imageID=image, volumeID=volume)
-        return Path(result["path"])
-    except (exceptions.Error, KeyError, TypeError) as e:
-        raise ConfVolumeError(f"cannot prepare the configuration volume: {e}") from e
-
-
-def read_member(archive: Path, member: str) -> bytes:
-    """One member of the configuration archive, after checking the archive is complete."""
-    try:
-        with tarfile.open(archive, mode="r:") as tar:
-            members = {m.name.removeprefix("./"): m for m in tar.getmembers()}
-            missing = [n for n in constants.CONF_ARCHIVE_MEMBERS if n not in members]
-            if missing:
-                raise ConfVolumeError(
-                    f"configuration volume {archive} lacks {', '.join(missing)}")
-            info = members[member]
-            if not info.isfile() or info.size > MAX_MEMBER_BYTES:
-                raise ConfVolumeError(f"{member} in {archive} is not a small regular file")
-            stream = tar.extractfile(info)
-            assert stream is not None
-            return stream.read()
-    except (OSError, tarfile.TarError) as e:
-        raise ConfVolumeError(f"cannot read configuration volume {archive}: {e}") from e
+    return conf_archive.volume_path(conf, vdsm.call)
 
 
 def write_local(text: str) -> None:

@@ -1,0 +1,60 @@
+"""Reading the hosted-engine configuration volume (a tar archive).
+
+Shared by the broker (its notifications read `broker.conf` from it) and
+the agent (which reads `vm.conf` from it). The volume is
+``/run/vdsm/storage/<sd>/<image>/<volume>`` when that exists, else the path
+vdsm's `Image.prepare` returns. A member is returned only from a complete
+archive: every member setup writes (`CONF_ARCHIVE_MEMBERS`) must be there.
+"""
+
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..env import config, constants, paths
+from . import exceptions
+
+MAX_MEMBER_BYTES = 1024 * 1024
+
+# `call(namespace, verb, **kwargs)`: a vdsm call raising `VdsmError`.
+VdsmCall = Callable[..., Any]
+
+
+class ConfVolumeError(exceptions.DetailError):
+    """The configuration volume could not be read."""
+
+
+def volume_path(conf: config.HostedEngineConf, call: VdsmCall) -> Path | None:
+    """Where the configuration volume can be read; None if the conf names none."""
+    if conf.conf is None:
+        return None
+    image, volume = conf.conf.image_uuid, conf.conf.volume_uuid
+    run_path = paths.resolve(f"{constants.SD_RUN_DIR}/{conf.sd_uuid}/{image}/{volume}")
+    if run_path.exists():
+        return run_path
+    try:
+        result = call("Image", "prepare", storagepoolID=conf.sp_uuid,
+                      storagedomainID=conf.sd_uuid, imageID=image, volumeID=volume)
+        return Path(result["path"])
+    except (exceptions.Error, KeyError, TypeError) as e:
+        raise ConfVolumeError(f"cannot prepare the configuration volume: {e}") from e
+
+
+def read_member(archive: Path, member: str) -> bytes:
+    """One member of the configuration archive, after checking the archive is complete."""
+    try:
+        with tarfile.open(archive, mode="r:") as tar:
+            members = {m.name.removeprefix("./"): m for m in tar.getmembers()}
+            missing = [n for n in constants.CONF_ARCHIVE_MEMBERS if n not in members]
+            if missing:
+                raise ConfVolumeError(
+                    f"configuration volume {archive} lacks {', '.join(missing)}")
+            info = members[member]
+            if not info.isfile() or info.size > MAX_MEMBER_BYTES:
+                raise ConfVolumeError(f"{member} in {archive} is not a small regular file")
+            stream = tar.extractfile(info)
+            assert stream is not None
+            return stream.read()
+    except (OSError, tarfile.TarError) as e:
+        raise ConfVolumeError(f"cannot read configuration volume {archive}: {e}") from e
