@@ -28,6 +28,7 @@ sys.path.insert(0, str(standin.STANDIN_DIR))
 import load  # noqa: E402
 import procstats  # noqa: E402
 
+from ovirt_hosted_engine_ha.broker import metadata_reader  # noqa: E402
 from ovirt_hosted_engine_ha.lab.cluster import Cluster  # noqa: E402
 from tests.brokersupport import BrokerProcess, host_slot  # noqa: E402
 
@@ -70,6 +71,7 @@ def ready_time(cluster: Cluster, tmp: str) -> list[Row]:
         times.append(broker.wait_ready())
         broker.terminate()
     host.start_broker()
+    host.link(60).lock_host_id(host.id)  # the stopped broker released it
     times.sort()
     return [("start to READY=1 (median of 5)", f"{times[2]:.2f} s",
              "2.28 s (fixed sleep, no READY)")]
@@ -113,8 +115,12 @@ def bytes_read(cluster: Cluster, seconds: float) -> list[Row]:
     for a in agents:
         a.join()
     per_minute = (procstats.read_bytes(pid) - start) * 60 / seconds / 2**20
-    return [("metadata bytes read per minute per host", f"{per_minute:.2f} MiB",
-             "46.9 MiB (target ours <= 4.7)")]
+    # The full 2001-slot scan runs every 10 minutes while the lockspace names the
+    # hosts; a 60 s window may miss it, so add its share per minute.
+    full_scan = 2001 * 4096 / 2**20 / (metadata_reader.JOINED_FULL_SCAN_INTERVAL / 60)
+    return [("metadata bytes read per minute per host",
+             f"{per_minute + full_scan:.2f} MiB ({per_minute:.2f} measured in {seconds:.0f} s"
+             f" + {full_scan:.2f} full-scan share)", "46.9 MiB (target ours <= 4.7)")]
 
 
 def main() -> int:

@@ -23,13 +23,15 @@ from .storage_broker import StorageBroker
 log = logging.getLogger(__name__)
 
 STALE_PERIODS = 3
+FULL_SCAN_INTERVAL = 60.0  # while the lockspace cannot name the hosts
+JOINED_FULL_SCAN_INTERVAL = 600.0  # while it can
 
 
 class MetadataReader:
     def __init__(self, storage: StorageBroker, cache: MetadataCache, lockspace: Lockspace,
                  period: float = constants.STORAGE_DELAY,
-                 full_scan_interval: float = 60.0,
-                 joined_full_scan_interval: float = 600.0,
+                 full_scan_interval: float = FULL_SCAN_INTERVAL,
+                 joined_full_scan_interval: float = JOINED_FULL_SCAN_INTERVAL,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._storage = storage
         self._cache = cache
