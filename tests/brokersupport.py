@@ -4,22 +4,12 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 
 from ovirt_hosted_engine_ha.lib import metadata
+from tests.monitorsupport.wait import wait_for  # noqa: F401  (re-exported)
 
 SLOT = 4096
 
-
-def wait_for(predicate: Callable[[], object], timeout: float, interval: float = 0.05) -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"condition not met within {timeout} s")
-        time.sleep(interval)
 
 
 def host_slot(host_id: int, ts: int = 100, score: int = 3400) -> str:

@@ -2,13 +2,14 @@ import time
 from collections.abc import Callable
 
 
-def wait_for(predicate: Callable[[], object], timeout: float, interval: float = 0.02) -> None:
-    """Poll `predicate` until it is true; TimeoutError after `timeout` seconds."""
+def wait_for(predicate: Callable[[], object], timeout: float, interval: float = 0.02) -> object:
+    """Poll `predicate` until it is true and return its value; TimeoutError after `timeout`."""
     deadline = time.monotonic() + timeout
-    while not predicate():
+    while not (value := predicate()):
         if time.monotonic() > deadline:
             raise TimeoutError(f"condition not met within {timeout} s")
         time.sleep(interval)
+    return value
 
 
 def wait_value(read: Callable[[], str], expected: Callable[[str], bool] | str,
