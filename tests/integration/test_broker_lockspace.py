@@ -68,3 +68,21 @@ def test_slow_lock_does_not_block_get_stats(lab):
         thread.join(60)
     assert events == ["get_stats", "is_host_alive", "locked"]
     link.release_host_id()
+
+
+def test_4096_sector_domain(cluster):
+    lab = cluster(hosts=1, sector=4096)
+    link = lab.hosts[1].link(60)
+    with pytest.raises(exceptions.RequestError, match=r"must be an integer in 1\.\.250"):
+        link.lock_host_id(251)  # a 4 KiB lockspace with 1 MiB alignment holds 250 ids
+    link.lock_host_id(1)
+    link.put_stats_on_storage(1, host_slot(1, ts=4096))
+    with open(lab.metadata_path, "rb") as f:
+        f.seek(4096)
+        assert f.read(4096).startswith(host_slot(1, ts=4096).encode())
+    assert link.get_stats_from_storage()[1] == host_slot(1, ts=4096)
+    link.release_host_id()
+    link.reset_lockspace()
+    info = sanlock_in_host(lab.hosts[1], f"print(sanlock.read_lockspace("
+                                         f"{str(lab.lockspace_path)!r}, sector=4096))")
+    assert "hosted-engine" in info
