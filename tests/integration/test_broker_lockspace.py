@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from ovirt_hosted_engine_ha.lib import exceptions
-from tests.brokersupport import host_slot, inquire, sanlock_in_host
+from tests.brokersupport import host_slot, inquire, sanlock_in_host, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -86,3 +86,27 @@ def test_4096_sector_domain(cluster):
     info = sanlock_in_host(lab.hosts[1], f"print(sanlock.read_lockspace("
                                          f"{str(lab.lockspace_path)!r}, sector=4096))")
     assert "hosted-engine" in info
+
+
+def test_lost_host_id_after_sanlock_restart_is_reacquired(lab):
+    host, link = lab.hosts[2], lab.hosts[2].link(60)
+    link.lock_host_id(2)
+    host.kill_sanlock()
+    host.start_sanlock()  # same host name: the id can come back in ~3 s
+    # no own-slot write while the id is not held ...
+    with pytest.raises(exceptions.RequestError, match="host id 2 is not held"):
+        link.put_stats_on_storage(2, host_slot(2))
+
+    def published():
+        try:
+            link.put_stats_on_storage(2, host_slot(2, ts=2))
+            return True
+        except exceptions.RequestError:
+            return False
+
+    # ... until the status thread noticed the loss and joined again by itself
+    wait_for(published, timeout=60, interval=0.5)
+    assert inquire(host, 2, lab.lockspace_path) == "True"
+    log = (host.root / "var/log/ovirt-hosted-engine-ha/broker.stderr").read_text()
+    assert "Host id 2 was lost from the lockspace; re-acquiring" in log
+    link.release_host_id()
