@@ -107,6 +107,6 @@ def test_lost_host_id_after_sanlock_restart_is_reacquired(lab):
     # ... until the status thread noticed the loss and joined again by itself
     wait_for(published, timeout=60, interval=0.5)
     assert inquire(host, 2, lab.lockspace_path) == "True"
-    log = (host.root / "var/log/ovirt-hosted-engine-ha/broker.stderr").read_text()
+    log = host.layout.broker_log.read_text()
     assert "Host id 2 was lost from the lockspace; re-acquiring" in log
     link.release_host_id()
