@@ -88,3 +88,8 @@ CONF_ARCHIVE_MEMBERS = ("version", "fhanswers.conf", "hosted-engine.conf", "brok
 NOTIFY_BROKER_CONF_MEMBER = "broker.conf"
 NOTIFY_DEADLINE_SECS = 30
 NOTIFY_WORKERS = 2
+
+# Agent (spec/agent.md §8)
+AGENT_CONF_FILE = "/etc/ovirt-hosted-engine-ha/agent.conf"
+VDSM_CERT_FILE = "/etc/pki/vdsm/certs/vdsmcert.pem"
+VM_CONF_MEMBER = "vm.conf"
