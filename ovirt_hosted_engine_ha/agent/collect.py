@@ -32,8 +32,15 @@ LOCAL_FIELDS = {
 }
 
 
+MONITORS_LOST = "monitors"
+
+
 class CollectFailed(exceptions.DetailError):
     """The other hosts' slots could not be read."""
+
+
+class MonitorsLost(exceptions.Error):
+    msg = "the broker does not run the agent's monitors (did it restart?); starting them again"
 
 
 class Collector:
@@ -59,6 +66,8 @@ class Collector:
             self._failures.succeeded(f"start_monitor {spec.type}", "broker")
             self._pending.discard(spec.field)
             log.debug("Monitor %s started", spec.type)
+        if not self._pending:
+            self._failures.succeeded(MONITORS_LOST)
 
     def collect(self) -> Snapshot:
         env = self._env
@@ -86,9 +95,11 @@ class Collector:
         try:
             text = self._env.broker.get_monitor_status(spec.type)
         except exceptions.RequestError as e:
-            self._failures.failed(operation, e)
             if e.code == exceptions.FaultCode.UNKNOWN_MONITOR:
+                self._failures.failed(MONITORS_LOST, MonitorsLost())
                 self._pending.add(spec.field)
+            else:
+                self._failures.failed(operation, e)
             return None
         self._failures.succeeded(operation, "broker")
         return monitors.convert(spec.field, text)

@@ -44,7 +44,7 @@ class Failures:
     def succeeded(self, *causes: str) -> None:
         for cause in causes:
             if self._active.pop(cause, None) is not None:
-                log.info("%s works again after %d failures", cause, self._since.pop(cause, 0))
+                log.info("%s works again (%d failed calls)", cause, self._since.pop(cause, 0))
 
     def failing(self, cause: str) -> bool:
         return cause in self._active

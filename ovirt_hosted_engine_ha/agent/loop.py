@@ -154,7 +154,15 @@ class Agent:
             return old
         stats = self._collector.collect()
         memory = self.vm_conf.mem_size if self.vm_conf is not None else 0
-        return refresh.refresh(old, stats, self.host_id, memory)
+        data = refresh.refresh(old, stats, self.host_id, memory)
+        for host_id in sorted(set(data.alive_hosts) - set(old.alive_hosts)):
+            log.info("Host %d (%s) is alive", host_id, stats.hosts[host_id].hostname)
+        for host_id in sorted(set(old.alive_hosts) - set(data.alive_hosts)):
+            host = stats.hosts.get(host_id)
+            log.info("Host %d (%s) is not alive any more: its slot %s", host_id,
+                     host.hostname if host else "?",
+                     "did not change for 60 s" if host else "is gone")
+        return data
 
     def _broker(self, operation: str, call: object, *args: object) -> bool:
         try:
