@@ -31,14 +31,20 @@ log = logging.getLogger(__name__)
 LOCAL_MAINTENANCE_KEYS = ("local_maintenance_manual", "local_maintenance")
 
 
+def _vdsm_util() -> Any:
+    try:
+        from ..lib import vdsm_util
+    except ImportError as e:
+        raise exceptions.VdsmError(f"the vdsm client library is missing: {e}") from e
+    return vdsm_util
+
+
 def _vdsm_call(namespace: str, verb: str, **kwargs: Any) -> Any:
-    from ..lib import vdsm_util
-    return vdsm_util.call(namespace, verb, **kwargs)
+    return _vdsm_util().call(namespace, verb, **kwargs)
 
 
 def _vdsm_ping() -> None:
-    from ..lib import vdsm_util
-    vdsm_util.connect(retries=1)
+    _vdsm_util().connect(retries=1)
 
 
 class HostEnv:
@@ -63,7 +69,7 @@ class HostEnv:
     def check_vdsm(self) -> None:
         try:
             self._ping()
-        except (exceptions.Error, ImportError) as e:
+        except exceptions.Error as e:
             raise ServiceNotUp(f"vdsm does not answer: {e}") from e
 
     def local_maintenance(self) -> bool:

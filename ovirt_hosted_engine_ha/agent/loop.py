@@ -147,7 +147,6 @@ class Agent:
                      self.host_id)
         self._collector.start_monitors()
         self._lock_host_id()
-        self._refresh_vm_conf()
 
     def _refresh(self, old: AgentData) -> AgentData:
         if old.stats is not None and int(self._env.now()) == old.stats.collect_finish:
