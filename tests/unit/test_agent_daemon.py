@@ -163,3 +163,25 @@ def test_process_with_a_down_broker_stays_up_and_stops_on_sigterm(root):
     assert "broker failed: cannot reach the broker" in out
     assert out.count("broker failed") == 1
     assert "Agent stopped" in out
+
+
+def test_watchdog_keep_alives_from_the_loop(root):
+    agent = broker_less_agent()
+    stopper = daemon.Stopper()
+    sent: list[tuple[str, ...]] = []
+    step = agent.step
+
+    def counted_step() -> float:
+        if len(sent) > 3:
+            stopper.request()
+        return step()
+
+    agent.step = counted_step  # type: ignore[method-assign]
+    try:
+        daemon.run(agent, ScaledClock(1000), stopper, notify=lambda *a: sent.append(a),
+                   watchdog=0.002)
+    finally:
+        stopper.close()
+    assert sent[0] == ("READY=1", "STATUS=monitoring")
+    assert sent[-1] == ("STOPPING=1",)
+    assert set(sent[1:-1]) == {("WATCHDOG=1",)}
