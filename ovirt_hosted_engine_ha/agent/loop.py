@@ -230,6 +230,10 @@ class Agent:
 
     def _publish(self, state: State) -> None:
         score = state.score(self)
+        best = state.data.best_score_host
+        log.debug("Current state %s (score: %d)%s", state.name, score.value,
+                  f"; best remote host {best.hostname} (id {best.host_id}, score {best.score})"
+                  if best else "")
         if score.value != (self.published_score or 0):
             log.info("score change %d => %d: %s", self.published_score or 0, score.value,
                      score.explain())
