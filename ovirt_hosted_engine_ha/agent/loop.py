@@ -31,6 +31,7 @@ published; ha.conf is polled every 2 s (as upstream).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from ..lib import exceptions
 from . import constants, monitors, publish, refresh, scoring, state_machine
@@ -163,9 +164,10 @@ class Agent:
                      "did not change for 60 s" if host else "is gone")
         return data
 
-    def _broker(self, operation: str, call: object, *args: object) -> bool:
+    def _broker(self, operation: str, call: Callable[..., object], *args: object) -> bool:
+        """Call a broker verb; False (counted, logged once) if it failed."""
         try:
-            call(*args)  # type: ignore[operator]
+            call(*args)
         except exceptions.RequestError as e:
             self.failures.failed(operation, e)
             return False
