@@ -20,9 +20,23 @@ VM_MEM_MIB = 4096
 VDSM_UID = VDSM_GID = 36
 
 
-def hosted_engine_conf(ids: LabIds, host_id: int) -> str:
+DEFAULT_FQDN = "localhost"
+
+
+def hosted_engine_conf(ids: LabIds, host_id: int, fqdn: str = DEFAULT_FQDN,
+                       probe_port: int = 0) -> str:
+    """The host's hosted-engine.conf.
+
+    `fqdn` is where the engine's health page answers (``127.0.0.1:<port>``
+    in the lab). With a `probe_port`, the network monitor's test is
+    ``tcp`` against 127.0.0.1:`probe_port` (the host's lab probe target,
+    which `ovirt-ha-lab degrade K network` stops); without, ``ping`` of
+    the gateway.
+    """
+    network = ({"network_test": "tcp", "tcp_t_address": "127.0.0.1",
+                "tcp_t_port": str(probe_port)} if probe_port else {"network_test": "ping"})
     values = {
-        "fqdn": "localhost",
+        "fqdn": fqdn,
         "vm_disk_id": ids.vm_disk_id,
         "vm_disk_vol_id": ids.vm_disk_vol_id,
         "vmid": ids.vm_id,
@@ -37,7 +51,7 @@ def hosted_engine_conf(ids: LabIds, host_id: int) -> str:
         "vdsm_use_ssl": "true",
         "gateway": "127.0.0.1",
         "bridge": "ovirtmgmt",
-        "network_test": "ping",
+        **network,
         "metadata_volume_UUID": ids.metadata_volume,
         "metadata_image_UUID": ids.metadata_image,
         "lockspace_volume_UUID": ids.lockspace_volume,
@@ -96,12 +110,12 @@ def fhanswers_conf(ids: LabIds) -> str:
     )
 
 
-def conf_archive(ids: LabIds) -> bytes:
+def conf_archive(ids: LabIds, fqdn: str = DEFAULT_FQDN) -> bytes:
     """The configuration volume's content: a GNU tar, zero-padded to 20480 bytes."""
     members = {
         "version": "2.5.2\n",
         "fhanswers.conf": fhanswers_conf(ids),
-        "hosted-engine.conf": hosted_engine_conf(ids, host_id=1),
+        "hosted-engine.conf": hosted_engine_conf(ids, host_id=1, fqdn=fqdn),
         "broker.conf": broker_conf(),
         "vm.conf": vm_conf(ids),
     }

@@ -33,12 +33,16 @@ def check_run_dir(host: HostLayout) -> None:
 def check_paths(host: HostLayout) -> None:
     """Raise PathTooLong if a run dir or socket of this host cannot work."""
     check_run_dir(host)
-    for sock in (host.broker_socket, host.sim_socket, host.notify_socket):
+    for sock in (host.broker_socket, host.sim_socket, host.notify_socket,
+                 host.agent_notify_socket):
         if len(os.fsencode(sock)) > SOCKET_PATH_MAX:
             raise errors.SocketPathTooLong(str(sock), SOCKET_PATH_MAX)
 
 
-def create(layout: Layout, ids: LabIds, host_id: int) -> HostLayout:
+def create(layout: Layout, ids: LabIds, host_id: int, fqdn: str = conffiles.DEFAULT_FQDN,
+           probe_port: int = 0) -> HostLayout:
+    """Host K's root; hosted-engine.conf names the engine at `fqdn` and, with a
+    `probe_port`, a tcp network test against 127.0.0.1:`probe_port`."""
     host = layout.host(host_id)
     check_paths(host)
     for d in DIRS:
@@ -46,7 +50,8 @@ def create(layout: Layout, ids: LabIds, host_id: int) -> HostLayout:
     (host.root / "var/run").symlink_to("../run")
     for d in RUN_DIRS:
         (host.root / d).mkdir(mode=0o755, exist_ok=True)
-    host.hosted_engine_conf.write_text(conffiles.hosted_engine_conf(ids, host_id))
+    host.hosted_engine_conf.write_text(
+        conffiles.hosted_engine_conf(ids, host_id, fqdn=fqdn, probe_port=probe_port))
     local_broker_conf = host.root / constants.NOTIFY_CONF_FILE.lstrip("/")
     local_broker_conf.write_text(conffiles.broker_conf())
     os.symlink(layout.storage, host.mount_link)

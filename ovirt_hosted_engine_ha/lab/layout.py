@@ -1,10 +1,13 @@
 """Where everything of a lab lives, under its root directory DIR.
 
     DIR/lab.json                       the record (record.py)
+    DIR/engine.json                    the engine VM's lease and address (engineconf.py)
+    DIR/lease-events.jsonl             who took and gave back the VM lease (leaselog.py)
     DIR/storage/<sdUUID>/...           the shared storage domain (storage.py)
     DIR/host<K>/                       host K's root (OVIRT_HA_ROOT), hostroot.py:
         run/sanlock/                   its sanlock daemon's run dir
         run/notify.sock                where its broker sends READY=1
+        run/agent-notify.sock          where its agent sends READY=1
         var/run -> ../run              as on a real host
         var/run/vdsm/lab-sim.sock      its vdsm simulator
         var/run/ovirt-hosted-engine-ha/broker.socket
@@ -39,6 +42,10 @@ class HostLayout:
         return self.root / "run" / "notify.sock"
 
     @property
+    def agent_notify_socket(self) -> Path:
+        return self.root / "run" / "agent-notify.sock"
+
+    @property
     def sim_socket(self) -> Path:
         return self.root / "var/run/vdsm/lab-sim.sock"
 
@@ -66,6 +73,22 @@ class HostLayout:
     def broker_log(self) -> Path:
         return self.root / "var/log/ovirt-hosted-engine-ha/broker.stderr"
 
+    @property
+    def agent_log(self) -> Path:
+        return self.root / "var/log/ovirt-hosted-engine-ha/agent.stderr"
+
+    @property
+    def probe_log(self) -> Path:
+        return self.root / "var/log/lab-probe.log"
+
+    @property
+    def engine_vm_log(self) -> Path:
+        return self.root / "var/log/vdsm/engine-vm.log"
+
+    @property
+    def ha_conf(self) -> Path:
+        return self.root / "var/lib/ovirt-hosted-engine-ha/ha.conf"
+
 
 @dataclasses.dataclass(frozen=True)
 class Layout:
@@ -76,6 +99,14 @@ class Layout:
         return self.root / "lab.json"
 
     @property
+    def engine_json(self) -> Path:
+        return self.root / "engine.json"
+
+    @property
+    def lease_log(self) -> Path:
+        return self.root / "lease-events.jsonl"
+
+    @property
     def storage(self) -> Path:
         return self.root / "storage"
 
@@ -84,6 +115,14 @@ class Layout:
 
     def domain(self, sd_uuid: str) -> Path:
         return self.storage / sd_uuid
+
+    def domain_ids(self, sd_uuid: str) -> Path:
+        """The domain's own sanlock lockspace (vdsm's dom_md/ids)."""
+        return self.storage / sd_uuid / "dom_md" / "ids"
+
+    def domain_xleases(self, sd_uuid: str) -> Path:
+        """The domain's external leases volume: the engine VM's lease lives here."""
+        return self.storage / sd_uuid / "dom_md" / "xleases"
 
     def volume(self, sd_uuid: str, image_uuid: str, volume_uuid: str) -> Path:
         return self.storage / sd_uuid / "images" / image_uuid / volume_uuid

@@ -45,15 +45,19 @@ class HostRecord:
     root: str
     sanlock_name: str
     processes: dict[str, ProcRecord] = dataclasses.field(default_factory=dict)
+    probe_port: int = 0          # its network probe target (127.0.0.1), 0: none
+    degraded: list[str] = dataclasses.field(default_factory=list)  # network, storage, load
 
     def to_json(self) -> dict:
         return {"host_id": self.host_id, "root": self.root, "sanlock_name": self.sanlock_name,
-                "processes": {k: p.to_json() for k, p in self.processes.items()}}
+                "processes": {k: p.to_json() for k, p in self.processes.items()},
+                "probe_port": self.probe_port, "degraded": list(self.degraded)}
 
     @classmethod
     def from_json(cls, data: dict) -> "HostRecord":
         procs = {k: ProcRecord.from_json(p) for k, p in data.get("processes", {}).items()}
-        return cls(data["host_id"], data["root"], data["sanlock_name"], procs)
+        return cls(data["host_id"], data["root"], data["sanlock_name"], procs,
+                   int(data.get("probe_port", 0)), list(data.get("degraded", [])))
 
 
 @dataclasses.dataclass
@@ -62,6 +66,13 @@ class LabRecord:
     sector: int
     ids: LabIds
     hosts: list[HostRecord]
+    engine_port: int = 0         # the engine's health page on 127.0.0.1, 0: none
+
+    def host(self, host_id: int) -> HostRecord:
+        for h in self.hosts:
+            if h.host_id == host_id:
+                return h
+        raise KeyError(host_id)
 
     def all_processes(self) -> list[ProcRecord]:
         return [p for h in self.hosts for p in h.processes.values()]
@@ -69,7 +80,7 @@ class LabRecord:
     def save(self, path: Path) -> None:
         data = {"version": VERSION, "root": self.root, "sector": self.sector,
                 "ids": dataclasses.asdict(self.ids),
-                "hosts": [h.to_json() for h in self.hosts]}
+                "hosts": [h.to_json() for h in self.hosts], "engine_port": self.engine_port}
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(json.dumps(data, indent=2) + "\n")
         os.replace(tmp, path)
@@ -80,4 +91,5 @@ class LabRecord:
         if data.get("version") != VERSION:
             raise ValueError(f"{path}: unsupported lab.json version {data.get('version')!r}")
         return cls(data["root"], data["sector"], LabIds(**data["ids"]),
-                   [HostRecord.from_json(h) for h in data["hosts"]])
+                   [HostRecord.from_json(h) for h in data["hosts"]],
+                   int(data.get("engine_port", 0)))

@@ -8,6 +8,12 @@ Volumes: metadata (sparse, 1 GiB), lockspace (1 MiB, initialised through a
 sanlock daemon by `sanlock_child`), configuration (tar archive), engine VM
 disk (sparse, 1 GiB). `<sdUUID>/ha_agent/` is left to the brokers, which
 (re)create its links to the prepared volumes.
+
+As in vdsm, the domain also has its own sanlock lockspace ``dom_md/ids``
+(joined by vdsm's domain monitor with the host id) and an external leases
+volume ``dom_md/xleases`` holding the engine VM's resource lease; both are
+created here (1 MiB each) and initialised through a daemon by
+`sanlock_child init-domain`.
 """
 
 import dataclasses
@@ -38,7 +44,7 @@ class Volume:
     content: bytes | None = None
 
 
-def volumes(ids: LabIds) -> dict[str, Volume]:
+def volumes(ids: LabIds, fqdn: str = conffiles.DEFAULT_FQDN) -> dict[str, Volume]:
     return {
         "metadata": Volume(ids.metadata_image, ids.metadata_volume, GiB,
                            constants.MD_IMAGE, "HEMD"),
@@ -46,7 +52,7 @@ def volumes(ids: LabIds) -> dict[str, Volume]:
                             constants.LOCKSPACE_IMAGE, "HELS", sparse=False),
         "conf": Volume(ids.conf_image, ids.conf_volume, None,
                        "HostedEngineConfigurationImage", "HECI", sparse=False,
-                       content=conffiles.conf_archive(ids)),
+                       content=conffiles.conf_archive(ids, fqdn)),
         "vm_disk": Volume(ids.vm_disk_id, ids.vm_disk_vol_id, GiB,
                           "hosted-engine VM disk", "DATA"),
     }
@@ -89,15 +95,19 @@ def volume_metadata(ids: LabIds, vol: Volume, size: int) -> dict[str, object]:
     }
 
 
-def create(layout: Layout, ids: LabIds, sector: int) -> dict[str, Path]:
-    """Create the domain; return {volume name: path}."""
+def create(layout: Layout, ids: LabIds, sector: int,
+           fqdn: str = conffiles.DEFAULT_FQDN) -> dict[str, Path]:
+    """Create the domain (and its dom_md/ids and dom_md/xleases); return {volume name: path}."""
     if sector not in SECTORS:
         raise ValueError(f"sector must be 512 or 4096, got {sector}")
     domain = layout.domain(ids.sd_uuid)
     (domain / "dom_md").mkdir(parents=True)
     (domain / DOMAIN_MD).write_text(format_key_values(domain_metadata(ids, sector)))
+    for path in (layout.domain_ids(ids.sd_uuid), layout.domain_xleases(ids.sd_uuid)):
+        with open(path, "wb") as f:
+            f.truncate(LOCKSPACE_ALIGN)
     paths = {}
-    for name, vol in volumes(ids).items():
+    for name, vol in volumes(ids, fqdn).items():
         path = layout.volume(ids.sd_uuid, vol.image, vol.volume)
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as f:
