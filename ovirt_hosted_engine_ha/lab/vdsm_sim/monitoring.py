@@ -1,4 +1,11 @@
-"""vdsm's storage domain monitors: started and stopped per domain."""
+"""vdsm's storage domain monitors: started and stopped per domain.
+
+With `lockspaces` (the lab), starting a monitor joins the domain's own
+sanlock lockspace with the given host id (lockspaces.py) and ``acquired``
+is true once sanlock holds it, and not before `acquire_delay` seconds
+after the start; stopping leaves it. Without (in-process tests), only the
+`acquire_delay` knob decides.
+"""
 
 import threading
 import time
@@ -6,23 +13,32 @@ import time
 from . import errors
 from .domains import Storage
 from .knobs import Knobs
+from .lockspaces import DomainLockspaces
 
 
 class Monitors:
-    def __init__(self, knobs: Knobs, storage: Storage) -> None:
+    def __init__(self, knobs: Knobs, storage: Storage,
+                 lockspaces: DomainLockspaces | None = None) -> None:
         self._knobs = knobs
         self._storage = storage
+        self.lockspaces = lockspaces
         self._lock = threading.Lock()
         self._started: dict[str, tuple[float, int]] = {}  # sd -> (monotonic, host id)
 
     def start(self, sd_uuid: str, host_id: int) -> None:
         self._storage.metadata(sd_uuid)
         with self._lock:
-            self._started.setdefault(sd_uuid, (time.monotonic(), host_id))
+            if sd_uuid in self._started:
+                return  # vdsm: "already running", a no-op
+            self._started[sd_uuid] = (time.monotonic(), host_id)
+        if self.lockspaces is not None:
+            self.lockspaces.join(sd_uuid, host_id)
 
     def stop(self, sd_uuid: str) -> None:
         with self._lock:
             self._started.pop(sd_uuid, None)
+        if self.lockspaces is not None:
+            self.lockspaces.leave(sd_uuid)
 
     def monitored(self) -> dict[str, int]:
         with self._lock:
@@ -49,7 +65,8 @@ class Monitors:
                 "delay": f"{k.domain_delay:.6f}",
                 "valid": valid,
                 "version": version,
-                "acquired": now - since >= k.acquire_delay,
+                "acquired": now - since >= k.acquire_delay and (
+                    self.lockspaces is None or self.lockspaces.acquired(sd)),
                 "actual": True,
             }
         return result
