@@ -36,7 +36,7 @@ class SimControl:
         return self.call("Lab.set", **knobs)
 
     def get(self) -> dict:
-        """{"knobs", "faults", "vms", "monitored", "calls"}."""
+        """{"knobs", "faults", "vms", "monitored", "calls", "standins"}."""
         return self.call("Lab.get")
 
     def knobs(self) -> dict:
@@ -82,23 +82,28 @@ class SimControl:
             return False
 
 
-def command(host: HostLayout, storage: str, knobs: dict[str, object] | None = None) -> list[str]:
+def command(host: HostLayout, storage: str, knobs: dict[str, object] | None = None,
+            engine_config: str | None = None) -> list[str]:
+    """The simulator's command line; with `engine_config` (the lab), real sanlock
+    domain monitors and engine VM stand-ins."""
     argv = [sys.executable, "-m", "ovirt_hosted_engine_ha.lab.vdsm_sim",
             "--root", str(host.root), "--storage", storage, "--socket", str(host.sim_socket)]
+    if engine_config is not None:
+        argv += ["--sanlock", "--engine-config", engine_config]
     for name, value in (knobs or {}).items():
         argv += ["--knob", f"{name}={value}"]
     return argv
 
 
 def start(host: HostLayout, storage: str, env: dict[str, str],
-          knobs: dict[str, object] | None = None) -> ProcRecord:
+          knobs: dict[str, object] | None = None, engine_config: str | None = None) -> ProcRecord:
     """Spawn the simulator and wait until it answers Host.ping2."""
     ctl = SimControl(host.sim_socket, timeout=2)
     if ctl.ping():
         raise errors.LabDetailError(
             f"host{host.host_id}: a vdsm simulator already answers on {host.sim_socket}")
-    record = procs.spawn(f"host{host.host_id}/vdsm-sim", command(host, storage, knobs),
-                         env, host.sim_log)
+    record = procs.spawn(f"host{host.host_id}/vdsm-sim",
+                         command(host, storage, knobs, engine_config), env, host.sim_log)
     ready = procs.wait_for(lambda: not procs.running(record) or ctl.ping(), READY_TIMEOUT, 0.02)
     if not procs.running(record):
         raise procs.failed(record, procs.exit_status(record) + " at start")

@@ -22,15 +22,26 @@ class Knobs:
     domain_valid: bool = True       # getStorageRepoStats valid
     domain_delay: float = 0.0005    # getStorageRepoStats delay, seconds
     domain_code: int = 0            # getStorageRepoStats code
-    acquire_delay: float = 0.5      # startMonitoringDomain -> acquired true, seconds
+    acquire_delay: float = 0.5      # startMonitoringDomain -> acquired true, at the earliest
     vm_launch_delay: float = 0.3    # VM.create: WaitForLaunch -> Powering up, seconds
     vm_boot_delay: float = 1.0      # Powering up -> Up, seconds
     vm_shutdown_delay: float = 1.0  # VM.shutdown: Powering down -> Down, seconds
     recovering: bool = False        # every vdsm verb answers code 99
     connect_status: int = 0         # connectStorageServer status of each connection
+    engine_health: str = "good"     # engine VM health page: good, bad or hang
+
+
+# Knobs taking one of a few words.
+CHOICES: dict[str, tuple[str, ...]] = {"engine_health": ("good", "bad", "hang")}
 
 
 def _check(name: str, value: object, expected: type) -> object:
+    if expected is str:
+        choices = CHOICES.get(name, ())
+        if not isinstance(value, str) or (choices and value not in choices):
+            raise errors.InvalidParams(
+                f"knob {name} must be one of {', '.join(choices)}, got {value!r}")
+        return value
     if expected is bool:
         ok = isinstance(value, bool)
     elif expected is int:
@@ -66,6 +77,8 @@ def parse_value(name: str, text: str) -> object:
     if name not in types:
         raise ValueError(f"unknown knob {name!r}; knobs: {', '.join(sorted(types))}")
     kind = types[name]
+    if kind is str:
+        return text
     if kind is bool:
         lowered = text.lower()
         if lowered in ("1", "true", "yes", "on", "up"):

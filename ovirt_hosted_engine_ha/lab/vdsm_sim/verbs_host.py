@@ -1,9 +1,13 @@
-"""The Host namespace: ping, statistics and storage domain monitors."""
+"""The Host namespace: ping, statistics, storage domain monitors, HA maintenance."""
 
+import logging
 import time
 from collections.abc import Callable
 
+from . import errors
 from .state import SimState
+
+log = logging.getLogger(__name__)
 
 HA_STATS = {"configured": False, "active": False, "score": 0,
             "globalMaintenance": False, "localMaintenance": False}
@@ -73,6 +77,33 @@ def get_vm_list(state: SimState, onlyUUID: bool = True) -> list:
     return [{"vmId": vm_id, "status": status} for vm_id, status in sorted(vms.items())]
 
 
+class MaintenanceFailed(errors.VdsmError):
+    default_code = 61
+    template = "Failed to set Hosted Engine HA policy: {detail}"
+
+
+def set_ha_maintenance_mode(state: SimState, mode: str, enabled: bool) -> dict:
+    """As vdsm (spec/vdsm.md §3.3): HAClient.set_maintenance_mode(GLOBAL|LOCAL, enabled).
+
+    LOCAL writes this host's ha.conf (the simulator runs with its
+    OVIRT_HA_ROOT); GLOBAL goes through this host's broker.
+    """
+    from ...client.client import HAClient
+
+    modes = {"global": HAClient.MaintenanceMode.GLOBAL,
+             "local": HAClient.MaintenanceMode.LOCAL}
+    chosen = modes.get(str(mode).lower())
+    if chosen is None:
+        raise MaintenanceFailed(f"unknown mode {mode!r}")
+    try:
+        HAClient().set_maintenance_mode(chosen, bool(enabled), timeout=60)
+    except Exception as e:
+        log.error("setHaMaintenanceMode(%s, %s) failed: %s", mode, enabled, e)
+        raise MaintenanceFailed(str(e)) from None
+    log.info("HA maintenance mode %s set to %s", chosen, bool(enabled))
+    return {"code": 0, "message": "Done"}
+
+
 VERBS: dict[str, Callable[..., object]] = {
     "Host.ping2": ping2,
     "Host.getStats": get_stats,
@@ -80,4 +111,5 @@ VERBS: dict[str, Callable[..., object]] = {
     "Host.startMonitoringDomain": start_monitoring_domain,
     "Host.stopMonitoringDomain": stop_monitoring_domain,
     "Host.getVMList": get_vm_list,
+    "Host.setHaMaintenanceMode": set_ha_maintenance_mode,
 }

@@ -1,23 +1,26 @@
 """The Lab namespace: test knobs, never subject to injected faults.
 
     Lab.set(**knobs)                      -> all knobs (knobs.Knobs fields)
-    Lab.get()                             -> knobs, faults, vms, monitored, calls
+    Lab.get()                             -> knobs, faults, vms, monitored, calls, standins
     Lab.setVerb(verb, mode, seconds=None, code=None, message=None)
                                              mode: normal | hang | fail | delay
     Lab.setVm(vmID, status, exitCode=None, exitReason=None, exitMessage=None)
     Lab.removeVm(vmID)                    -> forget a VM, no event
     Lab.resetCalls()                      -> zero the per-verb call counters
+    Lab.finishIncoming(vmID, timeout=60)  -> migration destination takes over (migration.py)
 """
 
 import dataclasses
 from collections.abc import Callable
 
-from . import knobs
+from . import knobs, migration
 from .state import SimState
 
 
 def set_knobs(state: SimState, **values: object) -> dict:
     knobs.update(state.knobs, values)
+    if "engine_health" in values:
+        state.vms.set_health(state.knobs.engine_health)
     return dataclasses.asdict(state.knobs)
 
 
@@ -28,6 +31,7 @@ def get(state: SimState) -> dict:
         "vms": state.vms.snapshot(),
         "monitored": state.monitors.monitored(),
         "calls": state.calls(),
+        "standins": state.vms.standins(),
     }
 
 
@@ -53,6 +57,10 @@ def reset_calls(state: SimState) -> bool:
     return True
 
 
+def finish_incoming(state: SimState, vmID: str, timeout: float = migration.TIMEOUT) -> bool:
+    return migration.finish_incoming(state.vms, vmID, float(timeout))
+
+
 VERBS: dict[str, Callable[..., object]] = {
     "Lab.set": set_knobs,
     "Lab.get": get,
@@ -60,4 +68,5 @@ VERBS: dict[str, Callable[..., object]] = {
     "Lab.setVm": set_vm,
     "Lab.removeVm": remove_vm,
     "Lab.resetCalls": reset_calls,
+    "Lab.finishIncoming": finish_incoming,
 }

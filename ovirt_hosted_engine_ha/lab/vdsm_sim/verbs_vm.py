@@ -1,7 +1,8 @@
-"""The VM namespace."""
+"""The VM namespace (migration: migration.py)."""
 
 from collections.abc import Callable
 
+from . import migration
 from .state import SimState
 
 
@@ -24,9 +25,19 @@ def shutdown(state: SimState, vmID: str, delay: object = None, message: str | No
     return True
 
 
+def migrate(state: SimState, vmID: str, params: dict) -> dict:
+    return migration.start(state.vms, vmID, params)
+
+
+def migration_create(state: SimState, params: dict, incomingLimit: int | None = None) -> dict:
+    return migration.incoming(state.vms, params)
+
+
 VERBS: dict[str, Callable[..., object]] = {
     "VM.create": create,
     "VM.getStats": get_stats,
     "VM.destroy": destroy,
     "VM.shutdown": shutdown,
+    "VM.migrate": migrate,
+    "VM.migrationCreate": migration_create,
 }
