@@ -1,15 +1,22 @@
 """ovirt-ha-lab: run a local multi-host hosted-engine cluster (design.md §5).
 
-    ovirt-ha-lab up     --root DIR --hosts N [--sector 512|4096]
-    ovirt-ha-lab status --root DIR
-    ovirt-ha-lab down   --root DIR
-    ovirt-ha-lab run    --root DIR --hosts N [--sector 512|4096]
-    ovirt-ha-lab sim    --root DIR --host K [NAME=VALUE ...] [--verb VERB MODE]
-                        [--seconds S] [--code C] [--message M]
-                        [--vm STATUS [--exit-code C] [--exit-reason R] [--exit-message M]]
+    ovirt-ha-lab up          --root DIR --hosts N [--sector 512|4096] [--no-agents]
+    ovirt-ha-lab run         --root DIR --hosts N [--sector 512|4096] [--no-agents]
+    ovirt-ha-lab status      --root DIR
+    ovirt-ha-lab down        --root DIR
+    ovirt-ha-lab kill-host   --root DIR K          power loss of host K (sanlock first)
+    ovirt-ha-lab start-host  --root DIR K [--no-agent]
+    ovirt-ha-lab degrade     --root DIR K network|storage|load
+    ovirt-ha-lab restore     --root DIR K
+    ovirt-ha-lab maintenance --root DIR K local|global|none   as the engine asks vdsm
+    ovirt-ha-lab sim         --root DIR --host K [NAME=VALUE ...] [--verb VERB MODE]
+                             [--seconds S] [--code C] [--message M]
+                             [--vm STATUS [--exit-code C] [--exit-reason R] [--exit-message M]]
 
-`run` takes down a leftover lab, brings one up, shows its status every 2 s
-until Ctrl-C (once, when stdout is not a terminal), then takes it down.
+`up` starts each host's agent once the brokers are ready, unless
+--no-agents (or the agent is not installed: then it says so). `run` takes
+down a leftover lab, brings one up, shows the cluster every 2 s until
+Ctrl-C (once, when stdout is not a terminal), then takes it down.
 """
 
 import argparse
@@ -19,19 +26,22 @@ import signal
 import sys
 import time
 
-from . import errors, status
-from .cluster import Cluster
+from . import agentproc, clusterview, errors, hostfaults, status
+from .cluster import Cluster, Host
 from .vdsm_sim import knobs
 
 DEFAULT_ROOT = "/var/tmp/ovirt-ha-lab"
 REFRESH_SECS = 2.0
+MAINTENANCE = {"local": [("local", True)], "global": [("global", True)],
+               "none": [("local", False), ("global", False)]}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="ovirt-ha-lab", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
 
-    def add(name: str, help: str, hosts: bool = False) -> argparse.ArgumentParser:
+    def add(name: str, help: str, hosts: bool = False, host: bool = False
+            ) -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=help)
         sp.add_argument("--root", default=DEFAULT_ROOT, help=f"lab directory ({DEFAULT_ROOT})")
         if hosts:
@@ -40,12 +50,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                             help="storage domain sector size (512)")
             sp.add_argument("--ready-timeout", type=float, default=30.0,
                             help="seconds to wait for each broker's READY=1 (30)")
+            sp.add_argument("--no-agents", action="store_true",
+                            help="start no HA agents (brokers only)")
+        if host:
+            sp.add_argument("host", type=int, metavar="K", help="host number")
         return sp
 
     add("up", "create the lab and start every host", hosts=True)
-    add("status", "show each host's processes and broker answers")
+    add("status", "show the cluster, each host's processes and broker answers")
     add("down", "stop every process of the lab (files stay)")
-    add("run", "up, live status until Ctrl-C, down", hosts=True)
+    add("run", "up, live cluster view until Ctrl-C, down", hosts=True)
+    add("kill-host", "SIGKILL every process of host K, its sanlock daemon first", host=True)
+    start = add("start-host", "start what does not run on host K (after kill-host)", host=True)
+    start.add_argument("--no-agent", action="store_true", help="do not start its agent")
+    degrade = add("degrade", "make host K's score drop", host=True)
+    degrade.add_argument("what", choices=hostfaults.DEGRADATIONS)
+    add("restore", "undo every degradation of host K", host=True)
+    maint = add("maintenance", "set HA maintenance through host K's vdsm", host=True)
+    maint.add_argument("mode", choices=sorted(MAINTENANCE))
     sim = add("sim", "show or change a host's vdsm simulator knobs")
     sim.add_argument("--host", type=int, required=True, help="host number")
     sim.add_argument("knobs", nargs="*", metavar="NAME=VALUE",
@@ -62,17 +84,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def _bring_up(args: argparse.Namespace, watchdog: bool) -> Cluster:
+    agents = not args.no_agents
+    if agents and not agentproc.available():
+        print(f"ovirt-ha-lab {args.command}: the HA agent is not installed "
+              f"({agentproc.MAIN} missing): hosts run without agents", file=sys.stderr)
+        agents = False
+    return Cluster.up(args.root, hosts=args.hosts, sector=args.sector,
+                      ready_timeout=args.ready_timeout, watchdog=watchdog,
+                      start_agents=agents)
+
+
 def cmd_up(args: argparse.Namespace) -> int:
-    # This process ends now: nobody would receive the brokers' WATCHDOG=1.
-    cluster = Cluster.up(args.root, hosts=args.hosts, sector=args.sector,
-                         ready_timeout=args.ready_timeout, watchdog=False)
+    # This process ends now: nobody would receive the WATCHDOG=1 keep-alives.
+    cluster = _bring_up(args, watchdog=False)
     print(f"lab up: {len(cluster.hosts)} hosts at {cluster.root}")
-    print(status.format_table(status.gather(cluster)))
+    print(clusterview.format_view(clusterview.Watcher(cluster).gather()))
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     cluster = Cluster.attach(args.root)
+    print(clusterview.format_view(clusterview.Watcher(cluster).gather()))
+    print()
     print(status.format_table(status.gather(cluster)))
     return 0
 
@@ -92,18 +126,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         Cluster.attach(args.root).down()
     except errors.NoLab:
         pass
-    cluster = Cluster.up(args.root, hosts=args.hosts, sector=args.sector,
-                         ready_timeout=args.ready_timeout)
+    cluster = _bring_up(args, watchdog=True)
     signal.signal(signal.SIGTERM, _interrupt)
+    watcher = clusterview.Watcher(cluster)
     try:
         if not sys.stdout.isatty():
-            print(status.format_table(status.gather(cluster)))
+            print(clusterview.format_view(watcher.gather()))
             return 0
         while True:
-            table = status.format_table(status.gather(cluster))
+            view = clusterview.format_view(watcher.gather())
             stamp = time.strftime("%H:%M:%S")
-            sys.stdout.write(f"\x1b[H\x1b[2J{stamp}  lab at {cluster.root}  (Ctrl-C stops)\n\n")
-            sys.stdout.write(table + "\n")
+            sys.stdout.write(f"\x1b[H\x1b[2J{stamp}  lab at {cluster.root}  (Ctrl-C stops "
+                             "everything)\n\n" + view + "\n")
             sys.stdout.flush()
             time.sleep(REFRESH_SECS)
     except KeyboardInterrupt:
@@ -112,6 +146,48 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         cluster.down()
         print(f"lab down: {cluster.root} (files kept)")
+
+
+def _host(args: argparse.Namespace) -> Host:
+    cluster = Cluster.attach(args.root)
+    if args.host not in cluster.hosts:
+        raise errors.LabDetailError(f"no host {args.host}; hosts: {sorted(cluster.hosts)}")
+    return cluster.hosts[args.host]
+
+
+def cmd_kill_host(args: argparse.Namespace) -> int:
+    killed = _host(args).kill()
+    print(f"host{args.host}: killed {', '.join(killed) or 'nothing (nothing ran)'}")
+    return 0
+
+
+def cmd_start_host(args: argparse.Namespace) -> int:
+    host = _host(args)
+    host.start(agent=False if args.no_agent else None)
+    running = [k for k in clusterview.KINDS if host.pid(k) is not None]
+    print(f"host{args.host}: running {', '.join(running)}")
+    return 0
+
+
+def cmd_degrade(args: argparse.Namespace) -> int:
+    _host(args).degrade(args.what)
+    print(f"host{args.host}: {args.what} degraded (undo: ovirt-ha-lab restore --root "
+          f"{args.root} {args.host})")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    restored = _host(args).restore()
+    print(f"host{args.host}: restored {', '.join(restored) or 'nothing (nothing degraded)'}")
+    return 0
+
+
+def cmd_maintenance(args: argparse.Namespace) -> int:
+    host = _host(args)
+    for mode, enabled in MAINTENANCE[args.mode]:
+        host.sim.call("Host.setHaMaintenanceMode", mode=mode, enabled=enabled)
+    print(f"host{args.host}: maintenance {args.mode}")
+    return 0
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
@@ -138,6 +214,8 @@ def cmd_sim(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"up": cmd_up, "status": cmd_status, "down": cmd_down, "run": cmd_run,
+            "kill-host": cmd_kill_host, "start-host": cmd_start_host,
+            "degrade": cmd_degrade, "restore": cmd_restore, "maintenance": cmd_maintenance,
             "sim": cmd_sim}
 
 

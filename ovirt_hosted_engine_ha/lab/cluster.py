@@ -1,9 +1,10 @@
 """The lab as a Python object: what tests and `ovirt-ha-lab` drive.
 
-    cluster = Cluster.up("/var/tmp/x/lab", hosts=2)
+    cluster = Cluster.up("/var/tmp/x/lab", hosts=3, start_agents=True)
     cluster.hosts[1].link().get_stats_from_storage()     # hosts by host id, 1..N
     cluster.hosts[2].sim.set(bridge_up=False)
-    cluster.hosts[2].kill_broker(); cluster.hosts[2].start_broker()
+    cluster.engine_hosts()                               # where the engine VM is Up
+    cluster.hosts[1].kill()                              # power loss (host.py)
     cluster.down()
 
 `Cluster.attach(root)` rebuilds the object from lab.json (CLI status/down).
@@ -13,117 +14,16 @@ import logging
 import os
 from pathlib import Path
 
-from ..lib.brokerlink import BrokerLink
-from . import brokerproc, errors, lifecycle, procs, sanlockd
-from .layout import HostLayout, Layout
-from .notify import NotifyListener
+from . import agentproc, brokerproc, engine_health, errors, lifecycle, sanlock_child
+from .engineconf import HOST, EngineConfig
+from .host import Host
+from .layout import Layout
 from .procs import ProcRecord
-from .record import HostRecord, LabIds, LabRecord
-from .simctl import SimControl
+from .record import LabIds, LabRecord
 
 log = logging.getLogger(__name__)
 
-
-class Host:
-    def __init__(self, cluster: "Cluster", record: HostRecord) -> None:
-        self._cluster = cluster
-        self.record = record
-        self.id = record.host_id
-        self.layout: HostLayout = cluster.layout.host(self.id)
-        self.root: Path = self.layout.root
-        self.socket_path: Path = self.layout.broker_socket
-        self.sanlock_run_dir: Path = self.layout.sanlock_run_dir
-        self.sim = SimControl(self.layout.sim_socket)
-        self._listener: NotifyListener | None = None
-
-    def __repr__(self) -> str:
-        return f"<lab Host {self.id} root={self.root}>"
-
-    @property
-    def env(self) -> dict[str, str]:
-        """Environment for a child process of this host (OVIRT_HA_ROOT, ...)."""
-        return brokerproc.host_env(self.layout)
-
-    def link(self, timeout: float = 10) -> BrokerLink:
-        return BrokerLink(timeout=timeout, socket_path=self.socket_path)
-
-    # Processes
-
-    def process(self, kind: str) -> ProcRecord | None:
-        return self.record.processes.get(kind)
-
-    @property
-    def broker_pid(self) -> int | None:
-        record = self.process("broker")
-        return record.pid if record is not None and procs.running(record) else None
-
-    @property
-    def broker_status(self) -> str | None:
-        """The broker's last STATUS= notification (while this object listens)."""
-        return self._listener.status if self._listener else None
-
-    @property
-    def watchdogs(self) -> int:
-        """WATCHDOG=1 notifications received (while this object listens)."""
-        return self._listener.watchdogs if self._listener else 0
-
-    def listener(self) -> NotifyListener:
-        if self._listener is None:
-            self._listener = NotifyListener(self.layout.notify_socket)
-        return self._listener
-
-    def spawn_broker(self) -> ProcRecord:
-        """Start the broker without waiting (see wait_broker)."""
-        current = self.process("broker")
-        if current is not None and procs.running(current):
-            raise errors.LabDetailError(f"host{self.id}: broker already runs (pid {current.pid})")
-        record = brokerproc.spawn(self.layout, self.listener(), self._cluster.watchdog)
-        self.record.processes["broker"] = record
-        self._cluster.save()
-        return record
-
-    def wait_broker(self, timeout: float = brokerproc.READY_TIMEOUT) -> None:
-        record = self.process("broker")
-        if record is None:
-            raise errors.LabDetailError(f"host{self.id}: no broker was started")
-        brokerproc.wait_ready(record, self.listener(), timeout)
-
-    def start_broker(self, timeout: float = brokerproc.READY_TIMEOUT) -> int:
-        """Start the broker and wait for READY=1; return its pid."""
-        record = self.spawn_broker()
-        self.wait_broker(timeout)
-        return record.pid
-
-    def stop_broker(self, grace: float = brokerproc.STOP_GRACE) -> None:
-        """SIGTERM, then SIGKILL after `grace` seconds."""
-        record = self.process("broker")
-        if record is not None:
-            brokerproc.stop(record, grace)
-
-    def kill_broker(self) -> None:
-        """SIGKILL (its sanlock host id stays held by the daemon)."""
-        record = self.process("broker")
-        if record is not None:
-            brokerproc.kill(record)
-
-    def kill_sanlock(self) -> None:
-        """SIGKILL this host's sanlock daemon (other hosts see it FAIL, then DEAD)."""
-        record = self.process("sanlock")
-        if record is not None:
-            sanlockd.kill(record)
-
-    def start_sanlock(self) -> None:
-        """Restart the daemon with the same name (it gets its old id back in ~3 s)."""
-        record = self.process("sanlock")
-        if record is not None and procs.running(record):
-            raise errors.LabDetailError(f"host{self.id}: sanlock already runs (pid {record.pid})")
-        self.record.processes["sanlock"] = sanlockd.start(self.layout, self.record.sanlock_name)
-        self._cluster.save()
-
-    def close(self) -> None:
-        if self._listener is not None:
-            self._listener.close()
-            self._listener = None
+__all__ = ["Cluster", "Host"]
 
 
 class Cluster:
@@ -146,11 +46,17 @@ class Cluster:
     @classmethod
     def up(cls, root: str | os.PathLike[str], hosts: int = 2, sector: int = 512,
            start_brokers: bool = True, ready_timeout: float = brokerproc.READY_TIMEOUT,
-           sim_knobs: dict[str, object] | None = None, watchdog: bool = True) -> "Cluster":
+           sim_knobs: dict[str, object] | None = None, watchdog: bool = True,
+           start_agents: bool = False,
+           agent_timeout: float = agentproc.READY_TIMEOUT) -> "Cluster":
         """Create the lab at `root` and start every host; see lifecycle.prepare_root.
 
-        `sim_knobs` are the simulators' initial knobs; `watchdog` False when
-        the caller will not keep this object (and its notify sockets) alive.
+        Per host: sanlock daemon, network probe target, vdsm simulator,
+        broker (unless not `start_brokers`), and with `start_agents` the HA
+        agent once every broker is ready (LabDetailError if the agent is
+        not installed). `sim_knobs` are the simulators' initial knobs;
+        `watchdog` False when the caller will not keep this object (and its
+        notify sockets) alive.
         """
         if not 1 <= hosts <= 250:
             raise errors.LabDetailError(f"hosts must be in 1..250, got {hosts}")
@@ -159,8 +65,10 @@ class Cluster:
         cluster = cls(layout, record, watchdog)
         try:
             lifecycle.build(layout, record, sim_knobs)
-            if start_brokers:
+            if start_brokers or start_agents:
                 cluster.start_brokers(ready_timeout)
+            if start_agents:
+                cluster.start_agents(agent_timeout)
         except BaseException:
             cluster.down()
             raise
@@ -180,6 +88,13 @@ class Cluster:
             host.spawn_broker()
         for host in self.hosts.values():
             host.wait_broker(timeout)
+
+    def start_agents(self, timeout: float = agentproc.READY_TIMEOUT) -> None:
+        """Start every agent at once (brokers must be ready), then wait for each READY=1."""
+        for host in self.hosts.values():
+            host.spawn_agent()
+        for host in self.hosts.values():
+            host.wait_agent(timeout)
 
     def save(self) -> None:
         self.record.save(self.layout.lab_json)
@@ -226,3 +141,28 @@ class Cluster:
     @property
     def conf_volume_path(self) -> Path:
         return self.layout.volume(self.ids.sd_uuid, self.ids.conf_image, self.ids.conf_volume)
+
+    # The engine VM
+
+    @property
+    def engine(self) -> EngineConfig:
+        return EngineConfig.load(self.layout.engine_json)
+
+    @property
+    def engine_url(self) -> str:
+        return f"http://{HOST}:{self.record.engine_port}{engine_health.PATH}"
+
+    def engine_hosts(self, status: str = "Up") -> list[int]:
+        """The hosts whose vdsm reports the engine VM with `status`."""
+        return [k for k, h in self.hosts.items() if h.vm_status() == status]
+
+    def read_lease(self) -> dict:
+        """The engine VM lease on disk: {"version": N, "owners": [host id, ...]}.
+
+        Read through the first host whose sanlock daemon runs.
+        """
+        for host in self.hosts.values():
+            if host.pid("sanlock") is not None:
+                return sanlock_child.read_lease(host.env, self.engine.lease_path,
+                                                self.ids.sd_uuid, self.ids.vm_id, self.sector)
+        raise errors.LabDetailError("no sanlock daemon runs: cannot read the VM lease")

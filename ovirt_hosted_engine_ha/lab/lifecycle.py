@@ -12,15 +12,16 @@ import shutil
 import signal
 from pathlib import Path
 
-from . import errors, fsprobe, hostroot, procs, sanlock_child, sanlockd, simctl, storage
+from . import errors, fsprobe, hostroot, probe, procs, sanlock_child, sanlockd, simctl, storage
 from .brokerproc import STOP_GRACE, host_env
+from .engineconf import EngineConfig, free_port
 from .layout import Layout
 from .record import HostRecord, LabIds, LabRecord
 
 log = logging.getLogger(__name__)
 
 # Stop order: clients of a service before the service.
-STOP_ORDER = ("agent", "broker", "sim", "sanlock")
+STOP_ORDER = ("agent", "broker", "sim", "probe", "sanlock")
 SIM_GRACE = 5.0
 
 
@@ -51,33 +52,56 @@ def prepare_root(root: str | os.PathLike[str], hosts: int) -> Layout:
 def new_record(layout: Layout, hosts: int, sector: int) -> LabRecord:
     ids = LabIds()
     host_records = [
-        HostRecord(k, str(layout.host(k).root), sanlockd.host_name(ids.instance, k))
+        HostRecord(k, str(layout.host(k).root), sanlockd.host_name(ids.instance, k),
+                   probe_port=free_port())
         for k in range(1, hosts + 1)
     ]
-    return LabRecord(str(layout.root), sector, ids, host_records)
+    return LabRecord(str(layout.root), sector, ids, host_records, engine_port=free_port())
+
+
+def engine_config(layout: Layout, record: LabRecord) -> EngineConfig:
+    sd = record.ids.sd_uuid
+    return EngineConfig(
+        vm_id=record.ids.vm_id, sd_uuid=sd, lease_path=str(layout.domain_xleases(sd)),
+        lease_offset=0, ids_path=str(layout.domain_ids(sd)), sector=record.sector,
+        port=record.engine_port, lease_log=str(layout.lease_log), lab_root=str(layout.root))
 
 
 def build(layout: Layout, record: LabRecord, sim_knobs: dict[str, object] | None = None) -> None:
-    """Storage, host roots, sanlock daemons, lockspace, simulators.
+    """Storage, host roots, sanlock daemons, lockspaces and lease, probes, simulators.
 
     The record is saved after every process start, so `down` can always
     find what runs, even after a failure half-way.
     """
     ids = record.ids
     record.save(layout.lab_json)
-    paths = storage.create(layout, ids, record.sector)
+    engine = engine_config(layout, record)
+    engine.save(layout.engine_json)
+    paths = storage.create(layout, ids, record.sector, engine.fqdn)
     for h in record.hosts:
-        hostroot.create(layout, ids, h.host_id)
+        hostroot.create(layout, ids, h.host_id, engine.fqdn, h.probe_port)
     for h in record.hosts:
         h.processes["sanlock"] = sanlockd.start(layout.host(h.host_id), h.sanlock_name)
         record.save(layout.lab_json)
-    first = layout.host(record.hosts[0].host_id)
-    sanlock_child.write_lockspace(sanlockd.client_env(first), str(paths["lockspace"]),
-                                  record.sector)
+    first = sanlockd.client_env(layout.host(record.hosts[0].host_id))
+    sanlock_child.write_lockspace(first, str(paths["lockspace"]), record.sector)
+    sanlock_child.init_domain(first, engine.ids_path, engine.lease_path, ids.sd_uuid,
+                              ids.vm_id, record.sector)
     for h in record.hosts:
-        host = layout.host(h.host_id)
-        h.processes["sim"] = simctl.start(host, str(layout.storage), host_env(host), sim_knobs)
+        start_host_services(layout, record, h, sim_knobs)
+
+
+def start_host_services(layout: Layout, record: LabRecord, h: HostRecord,
+                        sim_knobs: dict[str, object] | None = None) -> None:
+    """The probe target and the vdsm simulator of one host (its sanlock runs)."""
+    host = layout.host(h.host_id)
+    env = host_env(host)
+    if h.probe_port and "network" not in h.degraded:
+        h.processes["probe"] = probe.start(host, h.probe_port, env)
         record.save(layout.lab_json)
+    h.processes["sim"] = simctl.start(host, str(layout.storage), env, sim_knobs,
+                                      str(layout.engine_json))
+    record.save(layout.lab_json)
 
 
 def _ordered(record: LabRecord) -> list[tuple[str, list[procs.ProcRecord]]]:

@@ -1,6 +1,7 @@
 """What each lab host is doing: processes alive, broker answers.
 
-For each host: are its sanlock daemon, simulator and broker running, does
+For each host: are its sanlock daemon, probe target, simulator, broker and
+agent running, does
 the broker answer ``get_stats`` (and which slots it returns), which hosts
 it reports alive (``is_host_alive``, as pushed by the agent), and what its
 sanlock daemon says: the id it holds in the hosted-engine lockspace and the
@@ -12,7 +13,7 @@ import dataclasses
 from . import procs, sanlockd
 from .cluster import Cluster, Host
 
-KINDS = ("sanlock", "sim", "broker")
+KINDS = ("sanlock", "probe", "sim", "broker", "agent")
 
 
 @dataclasses.dataclass
@@ -63,13 +64,14 @@ def _pid(pid: int | None) -> str:
 
 
 def format_table(statuses: list[HostStatus]) -> str:
-    header = ("host", "sanlock", "vdsm-sim", "broker", "get_stats", "slots", "alive",
-              "ls-id", "ls-live")
+    header = ("host", "sanlock", "probe", "vdsm-sim", "broker", "agent", "get_stats", "slots",
+              "alive", "ls-id", "ls-live")
     rows = [header]
     for s in statuses:
         rows.append((
-            f"host{s.host_id}", _pid(s.pids["sanlock"]), _pid(s.pids["sim"]),
-            _pid(s.pids["broker"]), s.broker if len(s.broker) <= 40 else s.broker[:37] + "...",
+            f"host{s.host_id}", _pid(s.pids["sanlock"]), _pid(s.pids["probe"]),
+            _pid(s.pids["sim"]), _pid(s.pids["broker"]), _pid(s.pids["agent"]),
+            s.broker if len(s.broker) <= 40 else s.broker[:37] + "...",
             ",".join(map(str, s.slots)) or "-", ",".join(map(str, s.alive)) or "-",
             _pid(s.lockspace_id), ",".join(map(str, s.lockspace_live)) or "-",
         ))

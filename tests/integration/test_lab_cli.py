@@ -36,17 +36,25 @@ def root(lab_base):
 
 
 def test_up_status_sim_down(root):
-    up = lab("up", "--root", root, "--hosts", "2")
+    up = lab("up", "--root", root, "--hosts", "2", "--no-agents")
     assert up.returncode == 0, up.stderr
     assert "lab up: 2 hosts" in up.stdout
     processes = recorded(root)
-    assert len(processes) == 6 and all(p.alive() for p in processes)
+    assert len(processes) == 8 and all(p.alive() for p in processes)
+    assert sorted({p.name.split("/")[1] for p in processes}) == [
+        "broker", "probe", "sanlock", "vdsm-sim"]
 
     st = lab("status", "--root", root)
     assert st.returncode == 0, st.stderr
     lines = st.stdout.splitlines()
-    assert lines[0].split()[:5] == ["host", "sanlock", "vdsm-sim", "broker", "get_stats"]
-    assert [line.split()[4] for line in lines[1:3]] == ["ok", "ok"]
+    assert lines[0].split()[:3] == ["host", "agent", "state"]
+    assert "Engine VM Up on: nowhere   lease: version 0, owner none" in lines
+    assert f"ovirt-ha-lab kill-host --root {root} 1" in st.stdout
+    table = next(i for i, line in enumerate(lines) if line.split()[:2] == ["host", "sanlock"])
+    assert lines[table].split()[:7] == [
+        "host", "sanlock", "probe", "vdsm-sim", "broker", "agent", "get_stats"]
+    assert [line.split()[5] for line in lines[table + 1:table + 3]] == ["-", "-"]  # no agents
+    assert [line.split()[6] for line in lines[table + 1:table + 3]] == ["ok", "ok"]
 
     sim = lab("sim", "--root", root, "--host", "2", "mem_free=100", "bridge_up=down",
               "--verb", "Host.getStats", "delay", "--seconds", "0.1", "--vm", "Up")
@@ -63,10 +71,39 @@ def test_up_status_sim_down(root):
 
 
 def test_run_without_terminal(root):
-    run = lab("run", "--root", root, "--hosts", "1")
+    run = lab("run", "--root", root, "--hosts", "1", "--no-agents")
     assert run.returncode == 0, run.stderr
     assert "host1" in run.stdout and "lab down" in run.stdout
     assert all_gone(recorded(root))
+
+
+def test_host_faults_and_maintenance(root):
+    assert lab("up", "--root", root, "--hosts", "2", "--no-agents").returncode == 0
+    degrade = lab("degrade", "--root", root, "2", "network")
+    assert degrade.returncode == 0, degrade.stderr
+    assert "host2: network degraded" in degrade.stdout
+    assert "network" in lab("status", "--root", root).stdout.splitlines()[2]
+    restore = lab("restore", "--root", root, "2")
+    assert restore.stdout.strip() == "host2: restored network"
+    assert lab("degrade", "--root", root, "2", "weather").returncode == 2
+
+    maint = lab("maintenance", "--root", root, "1", "local")
+    assert maint.returncode == 0, maint.stderr
+    ha_conf = Path(root, "host1/var/lib/ovirt-hosted-engine-ha/ha.conf").read_text()
+    assert "local_maintenance=True" in ha_conf.splitlines()
+    lab("maintenance", "--root", root, "1", "none")
+    ha_conf = Path(root, "host1/var/lib/ovirt-hosted-engine-ha/ha.conf").read_text()
+    assert "local_maintenance=False" in ha_conf.splitlines()
+
+    host2 = [p for p in recorded(root) if p.name.startswith("host2/")]
+    kill = lab("kill-host", "--root", root, "2")
+    assert kill.returncode == 0, kill.stderr
+    assert kill.stdout.startswith("host2: killed sanlock (pid ")
+    assert all_gone(host2)
+    start = lab("start-host", "--root", root, "2", "--no-agent")
+    assert start.returncode == 0, start.stderr
+    assert start.stdout.strip() == "host2: running sanlock, probe, sim, broker"
+    assert lab("kill-host", "--root", root, "7").stderr.strip().endswith("hosts: [1, 2]")
 
 
 def test_up_refuses_a_foreign_directory(root):

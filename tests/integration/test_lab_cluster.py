@@ -29,8 +29,8 @@ def test_two_hosts_up_status_down(cluster):
     assert [h.host_id for h in record.hosts] == [1, 2]
     recorded = record.all_processes()
     assert sorted(p.name for p in recorded) == [
-        "host1/broker", "host1/sanlock", "host1/vdsm-sim",
-        "host2/broker", "host2/sanlock", "host2/vdsm-sim"]
+        "host1/broker", "host1/probe", "host1/sanlock", "host1/vdsm-sim",
+        "host2/broker", "host2/probe", "host2/sanlock", "host2/vdsm-sim"]
     assert all(procs.running(p) for p in recorded)
 
     table = status.gather(c)
