@@ -6,7 +6,7 @@ import tempfile
 
 import pytest
 
-from ovirt_hosted_engine_ha.lab import errors, procs, sanlock_child, status
+from ovirt_hosted_engine_ha.lab import errors, leaselog, procs, sanlock_child, status
 from ovirt_hosted_engine_ha.lab.cluster import Cluster
 from ovirt_hosted_engine_ha.lab.record import LabRecord
 
@@ -119,3 +119,20 @@ def test_up_over_a_leftover_lab(lab_base):
         assert new.hosts[1].broker_pid is not None
     finally:
         new.down()
+
+
+def test_down_stops_engine_vm_stand_ins(cluster):
+    c = cluster(hosts=1)
+    host, sd, vm = c.hosts[1], c.ids.sd_uuid, c.ids.vm_id
+    host.sim.call("Host.startMonitoringDomain", sdUUID=sd, hostID=1)
+    assert procs.wait_for(
+        lambda: host.sim.call("Host.getStorageRepoStats", domains=[sd])[sd]["acquired"], 30)
+    host.sim.call("VM.create", vmID=vm, vmParams={})
+    assert procs.wait_for(lambda: host.vm_status() == "Up", 30)
+    pid = host.sim.get()["standins"][vm]
+    sim = host.process("sim")
+    assert pid in procs.group_members(sim.pgid, sim.start_time)  # stopped with its simulator
+    c.down()
+    assert not os.path.exists(f"/proc/{pid}")
+    events = [e["event"] for e in leaselog.read(c.layout.lease_log) if e.get("pid") == pid]
+    assert events == ["acquired", "releasing", "exited"]   # a clean stop gives the lease back
