@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import random
 import socket
 from pathlib import Path
 
@@ -53,8 +54,28 @@ class EngineConfig:
             raise ValueError(f"engine config {path}: {e}") from None
 
 
+PORTS_FROM = 20000
+EPHEMERAL = "/proc/sys/net/ipv4/ip_local_port_range"
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on now (the kernel picks it)."""
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
+    """A TCP port on 127.0.0.1 that is free now, below the kernel's ephemeral range.
+
+    Outside that range, no outgoing connection takes the port as its source
+    port while the lab's listener on it is stopped (a degraded probe target,
+    the engine between two VMs), so it can always be bound again.
+    """
+    try:
+        low = int(Path(EPHEMERAL).read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(PORTS_FROM, max(low, PORTS_FROM + 1000))
+        with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+            try:
+                s.bind((HOST, port))
+            except OSError:
+                continue
+            return port
+    raise OSError(f"no free TCP port on {HOST} in {PORTS_FROM}..{low - 1}")

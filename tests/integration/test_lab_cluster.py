@@ -35,7 +35,8 @@ def test_two_hosts_up_status_down(cluster):
 
     table = status.gather(c)
     assert [s.broker for s in table] == ["ok", "ok"]
-    assert all(pid is not None for s in table for pid in s.pids.values())
+    assert all(pid is not None for s in table for kind, pid in s.pids.items() if kind != "agent")
+    assert [s.pids["agent"] for s in table] == [None, None]   # Cluster.up starts no agents
     assert "host2" in status.format_table(table)
 
     # Each broker linked the prepared volumes into the domain's ha_agent dir.
