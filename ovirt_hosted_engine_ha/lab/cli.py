@@ -128,6 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         pass
     cluster = _bring_up(args, watchdog=True)
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)   # the terminal went away: take the lab down
     watcher = clusterview.Watcher(cluster)
     try:
         if not sys.stdout.isatty():

@@ -10,9 +10,11 @@ and how to trigger a failover from another terminal.
 import dataclasses
 import http.client
 import json
+import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from ..lib import metadata
 from . import engine_health
@@ -168,20 +170,33 @@ def format_view(view: ClusterView) -> str:
     return "\n".join(lines + [""] + hints(view))
 
 
+def command(name: str) -> str:
+    """`name` as a newcomer can paste it: the path of this venv's script when there is one."""
+    script = Path(sys.executable).parent / name
+    return str(script) if script.exists() else name
+
+
 def hints(view: ClusterView) -> list[str]:
     """How to make something happen, from a second terminal."""
     root = view.root
+    lab, client = command("ovirt-ha-lab"), command("ovirt-ha-client")
     engine = view.engine_on[0] if view.engine_on else 1
     other = next((h.host_id for h in view.hosts if h.host_id != engine), engine)
-    return [
-        "Try it from another terminal:",
-        f"  ovirt-ha-lab kill-host --root {root} {engine}        "
-        "# power loss: another host starts the engine (~75 s: sanlock lease expiry)",
-        f"  ovirt-ha-lab maintenance --root {root} {engine} local  "
-        "# as the engine would: it migrates the VM away",
-        f"  OVIRT_HA_ROOT={root}/host{other} ovirt-ha-client set-maintenance --mode local",
-        f"  ovirt-ha-lab degrade --root {root} {engine} network    "
-        "# or storage, load; undo: ovirt-ha-lab restore --root DIR K",
-        f"  OVIRT_HA_ROOT={root}/host{other} ovirt-ha-client vm-status",
-        f"  ovirt-ha-lab start-host --root {root} K                # after kill-host",
+    groups = [
+        ("power loss of the engine's host (another host runs it ~80 s later), then boot it:",
+         [f"{lab} kill-host --root {root} {engine}",
+          f"{lab} start-host --root {root} {engine}"]),
+        ("local maintenance as the engine sets it (the VM migrates away), then end it:",
+         [f"{lab} maintenance --root {root} {engine} local",
+          f"{lab} maintenance --root {root} {engine} none"]),
+        ("make a host's score drop (network, storage or load), then undo it:",
+         [f"{lab} degrade --root {root} {engine} network",
+          f"{lab} restore --root {root} {engine}"]),
+        (f"the cluster as host{other} sees it; local maintenance of a host without the VM:",
+         [f"OVIRT_HA_ROOT={root}/host{other} {client} vm-status",
+          f"OVIRT_HA_ROOT={root}/host{other} {client} set-maintenance --mode local"]),
     ]
+    lines = ["Try it from another terminal:"]
+    for why, commands in groups:
+        lines += [f"  {why}"] + [f"    {c}" for c in commands]
+    return lines
