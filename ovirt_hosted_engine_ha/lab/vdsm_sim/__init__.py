@@ -7,6 +7,9 @@ lab's storage directory. Test knobs live in the ``Lab`` namespace
 (`verbs_lab`).
 
 Modules: `server` (socket, connections), `dispatch` (verb table, faults),
-`state` (everything a verb may touch), `knobs`, `domains`, `vms`, `events`,
-and one `verbs_*` module per vdsm namespace group.
+`state` (everything a verb may touch), `knobs`, `domains`, `events`,
+`monitoring` with `lockspaces` (domain monitors holding the host id in the
+domain's sanlock lockspace), `vms` with `vm_record`, `standin_vm` (the
+engine VM stand-in processes) and `migration`, and one `verbs_*` module per
+vdsm namespace group.
 """
