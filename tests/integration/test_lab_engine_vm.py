@@ -21,6 +21,7 @@ from tests.lab.labcluster import (
     healthy,
     journal,
     status,
+    vm_pid,
     vm_stats,
     wait_for,
 )
@@ -77,8 +78,13 @@ def test_engine_vm_runs_on_one_host_only(clean):
     lab = clean
     one, two = lab.hosts[1], lab.hosts[2]
     create(one)
-    seen = {status(one)}
-    wait_for(lambda: seen.add(status(one)) or status(one) == "Up", BOOT, 0.02)
+    seen: set[str | None] = set()
+
+    def up() -> bool:
+        seen.add(status(one))
+        return "Up" in seen
+
+    wait_for(up, BOOT, 0.02)
     assert seen <= {"WaitForLaunch", "Powering up", "Up"}
     assert healthy(lab)
     assert lab.read_lease()["owners"] == [1]
@@ -88,7 +94,7 @@ def test_engine_vm_runs_on_one_host_only(clean):
     assert down["exitMessage"].endswith(HELD)
     assert status(one) == "Up" and healthy(lab)
     assert lab.read_lease()["owners"] == [1]
-    assert [e["event"] for e in journal(lab) if e.get("pid") == int(vm_stats(one)["pid"])] == [
+    assert [e["event"] for e in journal(lab) if e.get("pid") == vm_pid(one)] == [
         "acquired"]
     assert_exclusive(lab)
 
@@ -124,7 +130,7 @@ def test_destroy_kills_the_stand_in(clean):
     lab = clean
     one = lab.hosts[1]
     start(one)
-    pid = int(vm_stats(one)["pid"])
+    pid = vm_pid(one)
     one.sim.call("VM.destroy", vmID=lab.ids.vm_id)
     assert vm_stats(one) is None
     assert not os.path.exists(f"/proc/{pid}") or "Z" in Path(f"/proc/{pid}/stat").read_text()
@@ -137,7 +143,7 @@ def test_dead_stand_in_means_vm_down(clean):
     lab = clean
     one = lab.hosts[1]
     start(one)
-    os.kill(int(vm_stats(one)["pid"]), signal.SIGKILL)
+    os.kill(vm_pid(one), signal.SIGKILL)
     down = wait_for(lambda: (s := vm_stats(one)) and s["status"] == "Down" and s, BOOT)
     assert (down["exitCode"], down["exitReason"]) == (1, 2)
     assert down["exitMessage"] == "Lost connection with qemu process"
@@ -200,7 +206,7 @@ def test_kill_host_keeps_the_lease_then_start_host(clean):
     one, two = lab.hosts[1], lab.hosts[2]
     start(one)
     records = [one.process(k) for k in ("sanlock", "probe", "sim", "broker")]
-    pid = int(vm_stats(one)["pid"])
+    pid = vm_pid(one)
     killed = [k.split()[0] for k in one.kill()]
     # sanlock first (the stand-in may already have died of it: it is not always in the list)
     assert killed[0] == "sanlock" and [k for k in killed if k != "engine"] == [

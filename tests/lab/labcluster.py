@@ -32,6 +32,13 @@ def vm_stats(host: Host) -> dict | None:
         raise
 
 
+def vm_pid(host: Host) -> int:
+    """The pid of the engine VM stand-in running on `host`."""
+    stats = vm_stats(host)
+    assert stats is not None and "pid" in stats, f"no engine VM stand-in on host{host.id}"
+    return int(stats["pid"])
+
+
 def status(host: Host) -> str | None:
     stats = vm_stats(host)
     return stats["status"] if stats else None
