@@ -132,7 +132,9 @@ class Lockspace:
                     f"refusing to reset the lockspace while this broker holds host id "
                     f"{self._host_id}; release it first")
             try:
-                sanlock.write_lockspace(NAME, self.path, sector=self.sector_size)
+                # The io timeout written here rules every later join (0 = sanlock's default).
+                sanlock.write_lockspace(NAME, self.path, iotimeout=IO_TIMEOUT,
+                                        sector=self.sector_size)
             except sanlock.SanlockException as e:
                 raise exceptions.LockspaceError(
                     f"cannot reset the lockspace: {describe(e)}") from e

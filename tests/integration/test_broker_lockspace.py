@@ -42,6 +42,7 @@ def test_reset_refused_while_held_then_rewrites(lab):
     link.reset_lockspace()
     info = sanlock_in_host(host, f"print(sanlock.read_lockspace({str(lab.lockspace_path)!r}))")
     assert "hosted-engine" in info
+    assert "'iotimeout': 1" in info  # the lab's OVIRT_HA_SANLOCK_IO_TIMEOUT, not the default 10
     link.lock_host_id(2)  # the fresh lockspace takes ids again
     assert inquire(host, 2, lab.lockspace_path) == "True"
     link.release_host_id()
