@@ -5,8 +5,9 @@ $OVIRT_HA_BENCH_DIR (default /var/tmp/ovirt-ha-bench) and prints one table.
 Upstream's figures were measured on this kind of machine (design.md §6,
 spec/reliability.md). Nothing here asserts: figures are reported.
 
-    make bench                  # everything (about 4 minutes)
-    make bench BENCH=quick      # skips the 100k-call RSS run and the 60 s read count
+    make bench                  # everything (about 9 minutes)
+    make bench BENCH=quick      # skips the 100k-call RSS run, the 60 s read count
+                                # and the failover
 """
 
 import os
@@ -144,6 +145,8 @@ def main() -> int:
         if not QUICK:
             rows += memory_soak(cluster, 100_000)
             rows += bytes_read(cluster, 60)
+            import bench_failover  # last: it starts agents and kills a host
+            rows += bench_failover.run(cluster)
     finally:
         cluster.down()
         shutil.rmtree(tmp, ignore_errors=True)
