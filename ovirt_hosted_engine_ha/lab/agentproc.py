@@ -9,12 +9,11 @@ with its log tail. Stop: SIGTERM (the agent publishes stopped=1 and
 releases its host id), SIGKILL after the grace period.
 """
 
-import signal
 import sys
 from pathlib import Path
 
-from . import errors, procs
-from .brokerproc import WATCHDOG_USEC, host_env
+from . import errors, notifyproc
+from .brokerproc import host_env
 from .layout import HostLayout
 from .notify import NotifyListener
 from .procs import ProcRecord
@@ -39,30 +38,17 @@ def spawn(host: HostLayout, listener: NotifyListener, watchdog: bool = True) -> 
         raise errors.LabDetailError(
             f"the HA agent is not installed: no module {MODULE}.__main__ "
             "(start the lab without agents: ovirt-ha-lab up --no-agents)")
-    env = host_env(host)
-    env["NOTIFY_SOCKET"] = listener.path
-    if watchdog:
-        env["WATCHDOG_USEC"] = str(WATCHDOG_USEC)
-    env["PYTHONUNBUFFERED"] = "1"
-    listener.reset()
-    return procs.spawn(f"host{host.host_id}/agent", COMMAND, env, host.agent_log,
-                       cwd=str(host.root))
+    return notifyproc.spawn(f"host{host.host_id}/agent", COMMAND, host_env(host),
+                            host.agent_log, str(host.root), listener, watchdog)
 
 
 def wait_ready(record: ProcRecord, listener: NotifyListener,
                timeout: float = READY_TIMEOUT) -> None:
-    """Return once READY=1 arrived; raise ProcessFailed (with the log tail) otherwise."""
-    if listener.wait_ready(lambda: procs.running(record), timeout):
-        return
-    if not procs.running(record):
-        raise procs.failed(record, procs.exit_status(record) + " before sending READY=1")
-    procs.stop([record], signo=signal.SIGTERM, grace=STOP_GRACE)
-    raise procs.failed(record, f"sent no READY=1 within {timeout} s (stopped)")
+    notifyproc.wait_ready(record, listener, timeout, STOP_GRACE)
 
 
 def stop(record: ProcRecord, grace: float = STOP_GRACE) -> None:
-    procs.stop([record], signo=signal.SIGTERM, grace=grace)
+    notifyproc.stop(record, grace)
 
 
-def kill(record: ProcRecord) -> None:
-    procs.stop([record], signo=None)
+kill = notifyproc.kill

@@ -9,10 +9,9 @@ SIGKILL after the grace period.
 """
 
 import os
-import signal
 import sys
 
-from . import procs, standin
+from . import notifyproc, standin
 from .layout import HostLayout
 from .notify import NotifyListener
 from .procs import ProcRecord
@@ -20,7 +19,6 @@ from .procs import ProcRecord
 READY_TIMEOUT = 30.0
 STOP_GRACE = 10.0
 SANLOCK_IO_TIMEOUT = "1"  # as the lab's lockspace: joins take 3 s (spec/sanlock-lab.md §3)
-WATCHDOG_USEC = 60_000_000  # the unit's WatchdogSec=60 (initscripts/ovirt-ha-broker.service)
 COMMAND = [sys.executable, "-m", "ovirt_hosted_engine_ha.broker"]
 
 
@@ -41,30 +39,17 @@ def spawn(host: HostLayout, listener: NotifyListener, watchdog: bool = True) -> 
     Leave `watchdog` off when nothing will listen after READY=1 (the CLI's
     `up` returns), or every keep-alive would fail and be logged.
     """
-    env = host_env(host)
-    env["NOTIFY_SOCKET"] = listener.path
-    if watchdog:
-        env["WATCHDOG_USEC"] = str(WATCHDOG_USEC)
-    env["PYTHONUNBUFFERED"] = "1"
-    listener.reset()
-    return procs.spawn(f"host{host.host_id}/broker", COMMAND, env, host.broker_log,
-                       cwd=str(host.root))
+    return notifyproc.spawn(f"host{host.host_id}/broker", COMMAND, host_env(host),
+                            host.broker_log, str(host.root), listener, watchdog)
 
 
 def wait_ready(record: ProcRecord, listener: NotifyListener,
                timeout: float = READY_TIMEOUT) -> None:
-    """Return once READY=1 arrived; raise ProcessFailed (with the log tail) otherwise."""
-    if listener.wait_ready(lambda: procs.running(record), timeout):
-        return
-    if not procs.running(record):
-        raise procs.failed(record, procs.exit_status(record) + " before sending READY=1")
-    procs.stop([record], signo=signal.SIGTERM, grace=STOP_GRACE)
-    raise procs.failed(record, f"sent no READY=1 within {timeout} s (stopped)")
+    notifyproc.wait_ready(record, listener, timeout, STOP_GRACE)
 
 
 def stop(record: ProcRecord, grace: float = STOP_GRACE) -> None:
-    procs.stop([record], signo=signal.SIGTERM, grace=grace)
+    notifyproc.stop(record, grace)
 
 
-def kill(record: ProcRecord) -> None:
-    procs.stop([record], signo=None)
+kill = notifyproc.kill
