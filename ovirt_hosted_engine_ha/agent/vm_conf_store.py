@@ -18,13 +18,11 @@ next refresh anyway and falls back to it only when the volume is unreadable.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import time
 from pathlib import Path
 
 from ..env import config, constants, paths
-from ..lib import conf_archive
+from ..lib import atomicfile, conf_archive
 from .vm_conf import VmConf, VmConfError
 
 log = logging.getLogger(__name__)
@@ -41,16 +39,7 @@ def local_path(conf: config.HostedEngineConf) -> Path:
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".vm.conf.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    atomicfile.replace_text(path, text)
 
 
 class VmConfStore:

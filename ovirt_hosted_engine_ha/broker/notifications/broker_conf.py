@@ -12,13 +12,11 @@ file either, the defaults shipped with the package.
 import configparser
 import dataclasses
 import logging
-import os
-import tempfile
 from importlib import resources
 from pathlib import Path
 
 from ...env import config, constants, paths
-from ...lib import conf_archive, exceptions
+from ...lib import atomicfile, conf_archive, exceptions
 from ...lib.conf_archive import ConfVolumeError, read_member
 from ..submonitors.vdsm_access import VdsmAccess
 
@@ -56,16 +54,7 @@ def write_local(text: str) -> None:
     path = local_path()
     if path.exists() and path.read_text("utf-8", errors="replace") == text:
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".broker.conf.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    atomicfile.replace_text(path, text)
 
 
 def refresh(conf: config.HostedEngineConf, vdsm: VdsmAccess) -> None:
