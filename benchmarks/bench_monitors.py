@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import load  # noqa: E402
 
 from ovirt_hosted_engine_ha.lib import exceptions  # noqa: E402
+from tests.monitorsupport.lab import agent_monitors  # noqa: E402
 
 Row = tuple[str, str, str]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -36,21 +37,6 @@ def cpu_seconds(pid: int) -> float:
     # fields[11..14] = utime stime cutime cstime (stat fields 14..17)
     return sum(int(v) for v in fields[11:15]) / CLK_TCK
 
-
-def agent_monitors(cluster) -> dict[str, dict[str, str | None]]:
-    """The monitors and options upstream's agent starts (spec/monitors.md §1.7), plus cpu-load."""
-    vdsm = {"address": "0", "use_ssl": "true"}
-    vm = cluster.ids.vm_id
-    return {
-        "network": {"addr": "127.0.0.1", "network_test": "ping",
-                    "tcp_t_address": None, "tcp_t_port": None},
-        "mgmt-bridge": {**vdsm, "bridge_name": "ovirtmgmt"},
-        "mem-free": dict(vdsm),
-        "cpu-load": {},
-        "cpu-load-no-engine": {**vdsm, "vm_uuid": vm},
-        "engine-health": {**vdsm, "vm_uuid": vm},
-        "storage-domain": {"sd_uuid": cluster.ids.sd_uuid},
-    }
 
 
 def start_all(cluster) -> dict[int, list[str]]:

@@ -1,25 +1,11 @@
 """Helpers for integration tests on a lab cluster: VM status, the lease, the health page."""
 
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
-from typing import Any
 
 from ovirt_hosted_engine_ha.lab import leaselog
 from ovirt_hosted_engine_ha.lab.cluster import Cluster, Host
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float, interval: float = 0.1) -> Any:
-    """Poll until `predicate()` is truthy and return its value; fail after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(interval)
+from tests.monitorsupport.wait import wait_for  # noqa: F401  (re-exported)
 
 
 def vm_stats(host: Host) -> dict | None:

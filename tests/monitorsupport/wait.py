@@ -1,8 +1,11 @@
 import time
 from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
-def wait_for(predicate: Callable[[], object], timeout: float, interval: float = 0.02) -> object:
+def wait_for(predicate: Callable[[], T], timeout: float = 5.0, interval: float = 0.02) -> T:
     """Poll `predicate` until it is true and return its value; TimeoutError after `timeout`."""
     deadline = time.monotonic() + timeout
     while not (value := predicate()):
