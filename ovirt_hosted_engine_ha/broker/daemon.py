@@ -57,7 +57,7 @@ def hold_instance_lock() -> int:
 
 def check_metadata_filesystem(path: str) -> None:
     fstype = directio.filesystem_type(path)
-    if fstype in ("tmpfs", "ramfs"):
+    if fstype in directio.MEMORY_FILESYSTEMS:
         raise exceptions.DirectIONotSupported(
             f"metadata volume {path} is on {fstype}, which does not do direct I/O; "
             "use disk-backed storage")

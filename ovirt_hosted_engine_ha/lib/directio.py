@@ -74,40 +74,66 @@ def write(path: str, offset: int, data: bytes) -> None:
             os.close(fd)
 
 
-def filesystem_type(path: str) -> str:
-    """The type of the filesystem holding `path`, from /proc/mounts."""
+# Filesystems where O_DIRECT is accepted without real direct I/O (or refused).
+MEMORY_FILESYSTEMS = ("tmpfs", "ramfs", "devtmpfs", "hugetlbfs")
+
+
+def _unescape(field: str) -> str:
+    # /proc/self/mountinfo escapes space, tab, newline and backslash as octal.
+    for code, char in (("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")):
+        field = field.replace(code, char)
+    return field
+
+
+def filesystem_type(path: str | os.PathLike[str]) -> str:
+    """The type of the filesystem holding `path` (its longest mount point)."""
     real = os.path.realpath(path)
-    best, fstype = "", "unknown"
-    with open("/proc/mounts", encoding="utf-8") as f:
+    best, best_type = "", "unknown"
+    with open("/proc/self/mountinfo", encoding="utf-8") as f:
         for line in f:
             fields = line.split()
-            mnt = fields[1].replace("\\040", " ")
-            if (real == mnt or real.startswith(mnt.rstrip("/") + "/")) and len(mnt) > len(best):
-                best, fstype = mnt, fields[2]
-    return fstype
+            mount_point = _unescape(fields[4])
+            fstype = fields[fields.index("-") + 1]
+            inside = real == mount_point or real.startswith(mount_point.rstrip("/") + "/")
+            if inside and len(mount_point) >= len(best):
+                best, best_type = mount_point, fstype
+    return best_type
 
 
-def check_directory(path: str) -> None:
-    """Refuse a directory where O_DIRECT does not behave like real storage."""
-    fstype = filesystem_type(path)
-    if fstype in ("tmpfs", "ramfs", "overlay"):
-        raise exceptions.DirectIONotSupported(
-            f"{path} is on {fstype}; metadata and lockspace need a disk-backed "
-            "filesystem (ext4, xfs, nfs) where O_DIRECT enforces alignment")
-    probe = os.path.join(path, f".directio-probe-{os.getpid()}")
+def probe(directory: str | os.PathLike[str]) -> None:
+    """Write and read back 4096 aligned bytes with O_DIRECT in `directory`.
+
+    Raises StorageError (DirectIONotSupported when the kernel refuses O_DIRECT).
+    """
+    path = os.path.join(directory, f".directio-probe-{os.getpid()}")
+    pattern = os.urandom(BLOCK)
     try:
-        with open(probe, "wb") as f:
-            f.truncate(BLOCK)
-        write(probe, 0, b"\x5a" * BLOCK)
-        if read(probe, 0, BLOCK) != b"\x5a" * BLOCK:
-            raise exceptions.DirectIONotSupported(f"O_DIRECT probe in {path} read back wrong data")
+        try:
+            with open(path, "wb") as f:
+                f.truncate(BLOCK)
+        except OSError as e:
+            raise exceptions.StorageError(f"cannot create {path}: {e.strerror}") from e
+        write(path, 0, pattern)
+        if read(path, 0, BLOCK) != pattern:
+            raise exceptions.DirectIONotSupported(f"O_DIRECT probe in {directory} read back "
+                                                  "different data")
     except exceptions.StorageError as e:
         if isinstance(e.__cause__, OSError) and e.__cause__.errno == errno.EINVAL:
             raise exceptions.DirectIONotSupported(
-                f"{path} does not support O_DIRECT: {e}") from e
+                f"{directory} does not support O_DIRECT: {e}") from e
         raise
     finally:
         try:
-            os.unlink(probe)
+            os.unlink(path)
         except FileNotFoundError:
             pass
+
+
+def check_directory(path: str | os.PathLike[str]) -> None:
+    """Refuse a directory where O_DIRECT does not behave like real storage."""
+    fstype = filesystem_type(path)
+    if fstype in MEMORY_FILESYSTEMS:
+        raise exceptions.DirectIONotSupported(
+            f"{path} is on {fstype}; metadata and lockspace need a disk-backed "
+            "filesystem (ext4, xfs, nfs) where O_DIRECT enforces alignment")
+    probe(path)
