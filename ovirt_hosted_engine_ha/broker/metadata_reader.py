@@ -56,13 +56,6 @@ class MetadataReader:
         self._wake.set()
         self._thread.join(timeout)
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    @property
-    def last_good_read(self) -> float | None:
-        return self._last_good
-
     def stale(self) -> bool:
         last = self._last_good
         return last is None or self._clock() - last > STALE_PERIODS * self.period

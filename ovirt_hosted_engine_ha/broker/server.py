@@ -105,13 +105,14 @@ class RequestHandler(SimpleXMLRPCRequestHandler):
         data = self.rfile.read(length)
         if len(data) != length:
             return  # the client went away
-        if self.headers.get("content-encoding", "identity").lower() == "gzip":
+        encoding = self.headers.get("content-encoding", "identity").lower()
+        if encoding == "gzip":
             try:
                 data = _gunzip(data, MAX_REQUEST_BYTES)
             except ValueError as e:
                 self.send_error(400, str(e))
                 return
-        elif self.headers.get("content-encoding", "identity").lower() != "identity":
+        elif encoding != "identity":
             self.send_error(501, "unsupported Content-Encoding")
             return
         answer = self.server.dispatch_request(data, self.connection)

@@ -38,7 +38,6 @@ def pad(payload: bytes) -> bytes:
 
 class StorageBroker:
     def __init__(self, prepared: storage_backends.PreparedStorage) -> None:
-        self.prepared = prepared
         self.metadata_path = prepared.metadata_path
         self.lockspace_path = prepared.lockspace_path
         self.sector_size = prepared.sector_size
