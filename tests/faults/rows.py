@@ -1,0 +1,52 @@
+"""The fault matrix (spec/reliability.md §4) plus the suite's own rows.
+
+Each row: id -> (scenario, what must happen). The suite reports every row;
+a row with no test is reported "missing" and fails `make faults`.
+"""
+
+ROWS: dict[str, tuple[str, str]] = {
+    "F01": ("SIGTERM with monitors running and an id held",
+            "exit <= 5 s, rc 0, socket gone, lockspace released, no thread left"),
+    "F02": ("internal fatal error in the storage thread",
+            "recovers in process, or exits non-zero and is restarted"),
+    "F03": ("second broker instance", "second exits non-zero; first keeps serving"),
+    "F04": ("stale socket after kill -9", "next start replaces it and serves"),
+    "F05": ("readiness", "READY=1 after socket + first read, <= 0.5 s, no sleep"),
+    "F06": ("stalled storage thread", "watchdog pings stop; restarted within WatchdogSec"),
+    "F07": ("metadata file truncated",
+            "slots past EOF read empty; writes past EOF refused, file not grown; broker up"),
+    "F08": ("bad CRC / non-integer field in one slot",
+            "that host flagged; all others in get_all_stats and vm-status"),
+    "F09": ("metadata path vanishes",
+            "put_stats Fault with errno; get_stats stale-marked; back within a cycle; "
+            "never exit 0"),
+    "F10": ("slow storage (3 s per op)",
+            "status verbs unaffected; every acknowledged write on disk"),
+    "F11": ("hung storage", "verbs keep answering; stale flag after ~3 cycles"),
+    "F12": ("ENOSPC / EIO on write", "Fault with errno; slot unchanged; broker up"),
+    "F13": ("slot cleared on disk", "slot gone from get_stats within one cycle"),
+    "F14": ("sanlock daemon restarted",
+            "loss detected and reported; id re-acquired; no own-slot write while unheld"),
+    "F15": ("host id busy", "lock_host_id Fault HOSTID_BUSY after ~140-160 s; others unaffected"),
+    "F16": ("storage outage > 8 x io_timeout",
+            "id loss reported; after I/O returns: re-acquired, publishing resumes"),
+    "F17": ("wall clock jump", "no false dead/alive, no frozen monitor, no early/late timeout"),
+    "F18": ("huge body (10 MiB, 300 MiB)",
+            "refused from Content-Length before reading; RSS flat; others unaffected"),
+    "F19": ("entity tricks", "Fault; nothing expanded or fetched; < 50 ms"),
+    "F20": ("gzip bomb", "4xx; RSS flat"),
+    "F21": ("malformed XML, non-UTF-8, wrong method or path",
+            "Fault or 4xx; connection closed; broker up"),
+    "F22": ("wrong argument types", "Fault with a clear code; disk and cache unchanged"),
+    "F23": ("host id out of range", "Fault; file size unchanged; broker up"),
+    "F24": ("payload size and encoding",
+            "> 4096, non-UTF-8 or non-ASCII -> Fault; neighbour slot untouched"),
+    "F25": ("foreign local user", "refused, logged with the uid"),
+    "F26": ("storage-domain monitor reports False", "agent treats the storage as invalid"),
+    "F27": ("SMTP black hole", "notify bounded; other verbs unaffected"),
+    "F28": ("soak", "RSS, threads and fds flat"),
+    "K01": ("crash consistency: kill -9 during put_stats storms",
+            "0 torn slots, 0 acknowledged-but-lost writes"),
+    "C01": ("randomized cluster campaign",
+            "never two engine VMs; slots fresh again; engine back within bound; no lost write"),
+}
