@@ -7,7 +7,12 @@ VENV      ?= .venv
 VPY       := $(VENV)/bin/python
 LAB_ROOT  ?= /var/tmp/ovirt-ha-lab
 LAB_HOSTS ?= 3
-DEBS      := sanlock python3-sanlock python3-venv iputils-ping dnsutils netcat-openbsd
+# storage through faultfs where FUSE exists (`ovirt-ha-lab storage ...` then works);
+# e.g. LAB_FLAGS="--faultfs --domain block"
+LAB_FLAGS ?= $(if $(wildcard /dev/fuse),--faultfs,)
+# fuse3 libfuse3-3: the lab's storage fault injection (faultfs); mount: losetup (block domains)
+DEBS      := sanlock python3-sanlock python3-venv iputils-ping dnsutils netcat-openbsd \
+             fuse3 libfuse3-3 mount
 
 .PHONY: venv deps run check faults bench lint clean
 
@@ -23,13 +28,13 @@ deps:
 $(VENV)/.installed: setup.py | deps
 	$(PYTHON3) -m venv --system-site-packages $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
-	$(VPY) -m pip install -q -e '.[test]'
+	$(VPY) -m pip install -q -e '.[test,lab]'
 	touch $@
 
 venv: deps $(VENV)/.installed
 
 run: venv
-	$(VENV)/bin/ovirt-ha-lab run --root $(LAB_ROOT) --hosts $(LAB_HOSTS)
+	$(VENV)/bin/ovirt-ha-lab run --root $(LAB_ROOT) --hosts $(LAB_HOSTS) $(LAB_FLAGS)
 
 check: venv
 	$(VPY) -m pytest -q tests --ignore=tests/faults

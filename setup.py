@@ -16,6 +16,8 @@ setup(
     },
     install_requires=[],
     extras_require={
+        # the lab's storage fault injection (lab/faultfs) over Debian's libfuse3
+        "lab": ["mfusepy>=3.1,<4"],
         "test": [
             "pytest>=7",
             "pytest-timeout",

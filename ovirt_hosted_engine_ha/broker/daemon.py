@@ -56,6 +56,9 @@ def hold_instance_lock() -> int:
 
 
 def check_metadata_filesystem(path: str) -> None:
+    """Refuse a metadata volume on a memory filesystem; a block device is real storage."""
+    if directio.is_block_device(path):
+        return
     fstype = directio.filesystem_type(path)
     if fstype in directio.MEMORY_FILESYSTEMS:
         raise exceptions.DirectIONotSupported(

@@ -1,7 +1,9 @@
 """ovirt-ha-lab: run a local multi-host hosted-engine cluster (design.md §5).
 
     ovirt-ha-lab up          --root DIR --hosts N [--sector 512|4096] [--no-agents]
+                             [--faultfs] [--domain file|block]
     ovirt-ha-lab run         --root DIR --hosts N [--sector 512|4096] [--no-agents]
+                             [--faultfs] [--domain file|block]
     ovirt-ha-lab status      --root DIR
     ovirt-ha-lab down        --root DIR
     ovirt-ha-lab kill-host   --root DIR K          power loss of host K (sanlock first)
@@ -12,6 +14,8 @@
     ovirt-ha-lab sim         --root DIR --host K [NAME=VALUE ...] [--verb VERB MODE]
                              [--seconds S] [--code C] [--message M]
                              [--vm STATUS [--exit-code C] [--exit-reason R] [--exit-message M]]
+    ovirt-ha-lab storage     --root DIR slow SECONDS | fail EIO|ENOSPC | hang | vanish | heal | show
+                             [--op read|write] [--path P]       (a lab up with --faultfs)
 
 `up` starts each host's agent once the brokers are ready, unless
 --no-agents (or the agent is not installed: then it says so). `run` takes
@@ -26,7 +30,7 @@ import signal
 import sys
 import time
 
-from . import agentproc, clusterview, errors, hostfaults, status
+from . import agentproc, blockdomain, clusterview, errors, hostfaults, status, storagecli
 from .cluster import Cluster, Host
 from .vdsm_sim import knobs
 
@@ -52,6 +56,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                             help="seconds to wait for each broker's READY=1 (30)")
             sp.add_argument("--no-agents", action="store_true",
                             help="start no HA agents (brokers only)")
+            sp.add_argument("--faultfs", action="store_true",
+                            help="storage through a FUSE mount whose faults "
+                                 "`ovirt-ha-lab storage` changes")
+            sp.add_argument("--domain", choices=blockdomain.DOMAIN_TYPES, default="file",
+                            help="file: volumes are files; block: metadata and lockspace "
+                                 "on loop devices (file)")
         if host:
             sp.add_argument("host", type=int, metavar="K", help="host number")
         return sp
@@ -81,6 +91,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     sim.add_argument("--exit-code", type=int)
     sim.add_argument("--exit-reason", type=int)
     sim.add_argument("--exit-message")
+    storagecli.add_parser(add("storage", "inject storage faults (lab up with --faultfs)"))
     return p.parse_args(argv)
 
 
@@ -92,7 +103,7 @@ def _bring_up(args: argparse.Namespace, watchdog: bool) -> Cluster:
         agents = False
     return Cluster.up(args.root, hosts=args.hosts, sector=args.sector,
                       ready_timeout=args.ready_timeout, watchdog=watchdog,
-                      start_agents=agents)
+                      start_agents=agents, faultfs=args.faultfs, domain=args.domain)
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -217,7 +228,8 @@ def cmd_sim(args: argparse.Namespace) -> int:
 COMMANDS = {"up": cmd_up, "status": cmd_status, "down": cmd_down, "run": cmd_run,
             "kill-host": cmd_kill_host, "start-host": cmd_start_host,
             "degrade": cmd_degrade, "restore": cmd_restore, "maintenance": cmd_maintenance,
-            "sim": cmd_sim}
+            "sim": cmd_sim,
+            "storage": lambda args: storagecli.run(Cluster.attach(args.root), args)}
 
 
 def main(argv: list[str] | None = None) -> int:
