@@ -130,3 +130,11 @@ def test_refuses_to_start_without_fuse_with_a_reason(monkeypatch):
     from ovirt_hosted_engine_ha.lab import errors
     with pytest.raises(errors.LabDetailError, match="faultfs\\) is unavailable"):
         mount.check_available()
+
+
+def test_real_path_reads_past_a_hang(fs):
+    path = fs.mountpoint / "vol"
+    directio.write(str(path), 0, b"r" * BLOCK)
+    fs.hang()
+    with open(fs.real_path(path), "rb") as f:
+        assert f.read(BLOCK) == b"r" * BLOCK

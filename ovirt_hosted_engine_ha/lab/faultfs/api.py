@@ -69,6 +69,14 @@ class StorageFaults:
         """Clear every fault; return how many there were."""
         return int(control.request(self.control_socket, {"cmd": "heal"})["cleared"])
 
+    def real_path(self, path: str | os.PathLike[str]) -> Path:
+        """Where the real file behind `path` (its loop device's file on a block domain) is
+        read past every fault: through the daemon's descriptor of the covered directory
+        (root only). For tests that check what reached the disk while I/O is slow or hung."""
+        reply = control.request(self.control_socket, {"cmd": "show"})
+        rel = self._io_path(path) or "."
+        return Path(f"/proc/{reply['pid']}/fd/{reply['root_fd']}", rel)
+
     def show(self) -> tuple[list[Fault], int]:
         """The active faults and how many operations a hang holds now."""
         reply = control.request(self.control_socket, {"cmd": "show"})

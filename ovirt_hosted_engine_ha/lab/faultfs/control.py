@@ -3,7 +3,9 @@
 Request, one line: ``{"cmd": "add", "fault": {...Fault fields...}}``,
 ``{"cmd": "heal"}`` or ``{"cmd": "show"}``. Answer, one line:
 ``{"ok": true, "faults": [...], "held": N}`` (``"cleared": N`` after a
-heal) or ``{"ok": false, "error": "..."}``. The socket is mode 0600: only
+heal; ``pid`` and ``root_fd`` after a show: the real files are under
+``/proc/<pid>/fd/<root_fd>/``, past the faults) or
+``{"ok": false, "error": "..."}``. The socket is mode 0600: only
 the user that runs the lab (root) changes faults.
 
     with socket.socket(socket.AF_UNIX) as s:      # what `request` does
@@ -29,7 +31,7 @@ class ControlError(Exception):
     """The daemon refused a request or could not be reached."""
 
 
-def answer(table: FaultTable, request: dict) -> dict:
+def answer(table: FaultTable, request: dict, root_fd: int = -1) -> dict:
     cmd = request.get("cmd")
     if cmd == "add":
         fault = Fault.from_json(request.get("fault") or {})
@@ -41,13 +43,15 @@ def answer(table: FaultTable, request: dict) -> dict:
         return {"ok": True, "cleared": cleared, "faults": [], "held": table.held}
     elif cmd != "show":
         raise FaultError(f"unknown command {cmd!r}; known: add, heal, show")
-    return {"ok": True, "faults": [f.to_json() for f in table.faults()], "held": table.held}
+    return {"ok": True, "faults": [f.to_json() for f in table.faults()], "held": table.held,
+            "pid": os.getpid(), "root_fd": root_fd}
 
 
 class ControlServer:
-    def __init__(self, path: str, table: FaultTable) -> None:
+    def __init__(self, path: str, table: FaultTable, root_fd: int = -1) -> None:
         self.path = path
         self.table = table
+        self.root_fd = root_fd
         if os.path.exists(path):
             os.unlink(path)
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -71,7 +75,7 @@ class ControlServer:
             with conn:
                 conn.settimeout(TIMEOUT)
                 try:
-                    reply = answer(self.table, json.loads(_read_line(conn)))
+                    reply = answer(self.table, json.loads(_read_line(conn)), self.root_fd)
                 except (FaultError, ValueError, TypeError, AttributeError) as e:
                     reply = {"ok": False, "error": str(e)}
                 except OSError:

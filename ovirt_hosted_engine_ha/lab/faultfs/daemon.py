@@ -55,7 +55,7 @@ def unmount(mountpoint: str) -> None:
 def run(mountpoint: str, control: str, threads: int = MAX_THREADS) -> int:
     root_fd = os.open(mountpoint, os.O_RDONLY | os.O_DIRECTORY)
     table = FaultTable()
-    server = ControlServer(control, table)
+    server = ControlServer(control, table, root_fd)
     stop = threading.Event()
     failure: list[BaseException] = []
 
