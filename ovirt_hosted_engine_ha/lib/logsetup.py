@@ -14,6 +14,7 @@ import logging
 import logging.config
 import os
 import sys
+from typing import TextIO
 
 from ..env import constants, paths
 
@@ -21,18 +22,18 @@ STDERR_FORMAT = "%(threadName)s %(levelname)s %(name)s: %(message)s"
 FILE_FORMAT = "%(asctime)s " + STDERR_FORMAT
 
 
-def stderr_is_journal(stream: object = None) -> bool:
+def stderr_is_journal(stream: TextIO | None = None) -> bool:
     """Whether `stream` (stderr) is the journal's stream, as JOURNAL_STREAM says."""
     expected = os.environ.get("JOURNAL_STREAM", "")
     try:
-        fd = (stream or sys.stderr).fileno()  # type: ignore[attr-defined]
+        fd = (stream or sys.stderr).fileno()
         st = os.fstat(fd)
     except (AttributeError, OSError, ValueError):
         return False
     return expected == f"{st.st_dev}:{st.st_ino}"
 
 
-def stderr_format(stream: object = None) -> str:
+def stderr_format(stream: TextIO | None = None) -> str:
     return STDERR_FORMAT if stderr_is_journal(stream) else FILE_FORMAT
 
 
