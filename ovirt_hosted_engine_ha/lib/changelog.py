@@ -11,7 +11,9 @@ and writes one summary line when it changes or clears, e.g.::
 
 While a condition lasts, a summary is also written every
 `summary_interval` seconds, so a long outage stays visible in the log.
-Conditions are kept per key (one per slot, per verb, ...).
+Conditions are kept per key (one per slot, per verb, ...). A condition
+whose text carries a changing figure (an age, a count) passes `same`: the
+part that names the condition; the first text is what the log shows.
 """
 
 import dataclasses
@@ -27,6 +29,7 @@ SUMMARY_INTERVAL = 600.0
 class _Condition:
     level: int
     text: str
+    same: Hashable
     since: float
     repeats: int = 0
     last_summary: float = 0.0
@@ -46,20 +49,24 @@ class ChangeLog:
         with self._lock:
             return key in self._conditions
 
-    def error(self, key: Hashable, text: str) -> bool:
-        return self.report(key, logging.ERROR, text)
+    def error(self, key: Hashable, text: str, same: Hashable = None) -> bool:
+        return self.report(key, logging.ERROR, text, same)
 
-    def warning(self, key: Hashable, text: str) -> bool:
-        return self.report(key, logging.WARNING, text)
+    def warning(self, key: Hashable, text: str, same: Hashable = None) -> bool:
+        return self.report(key, logging.WARNING, text, same)
 
-    def report(self, key: Hashable, level: int, text: str) -> bool:
-        """Log `text` unless it is what `key` last reported; True when it was new."""
+    def report(self, key: Hashable, level: int, text: str, same: Hashable = None) -> bool:
+        """Log `text` unless `key` last reported the same; True when it was new.
+
+        Two reports are the same when their `same` (default: the text) are equal.
+        """
+        same = text if same is None else same
         now = self._clock()
         lines: list[tuple[int, str]] = []
         new = False
         with self._lock:
             current = self._conditions.get(key)
-            if current is not None and current.text == text:
+            if current is not None and current.same == same:
                 current.repeats += 1
                 if now - current.last_summary >= self._interval:
                     lines.append((current.level, self._summary(current, now)))
@@ -67,7 +74,7 @@ class ChangeLog:
             else:
                 if current is not None and current.repeats:
                     lines.append((current.level, self._summary(current, now)))
-                self._conditions[key] = _Condition(level, text, now, last_summary=now)
+                self._conditions[key] = _Condition(level, text, same, now, last_summary=now)
                 lines.append((level, text))
                 new = True
         for line_level, line in lines:

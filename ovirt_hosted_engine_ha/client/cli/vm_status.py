@@ -10,12 +10,19 @@ and ``global_maintenance`` last.
 Ours also: hosts are listed by host id (upstream keeps the broker's
 first-seen order, so each host listed itself first and two hosts' outputs
 differed); a host whose slot cannot be parsed is shown with the reason
-(``Metadata error``); 1970 dates in the extra text are shown as real dates.
+(``Metadata error``); 1970 dates in the extra text are shown as real dates;
+when the broker's metadata is stale (lib/staleness.py: its last good read
+of the shared storage is too old) the text starts with a warning line and
+the JSON carries ``metadata_age`` (seconds) and ``metadata_stale`` before
+``global_maintenance`` (both absent with an upstream broker, which sends no
+age: the output is then exactly upstream's).
 """
 
+import dataclasses
 import json
 from typing import Any
 
+from ...lib import staleness
 from ..client import LIVE_DATA, METADATA_ERROR, HAClient
 from . import dates
 
@@ -46,11 +53,28 @@ class NoHosts(Exception):
     """No host has published metadata."""
 
 
-def gather(client: HAClient, timeout: float | None) -> tuple[dict[int, dict[str, Any]], bool]:
-    """(host entries, global maintenance) from one `get_all_stats` call."""
+@dataclasses.dataclass
+class Status:
+    hosts: dict[int, dict[str, Any]]
+    global_maintenance: bool
+    metadata_age: float | None = None
+
+    @property
+    def stale(self) -> bool:
+        return staleness.is_stale(self.metadata_age)
+
+
+def gather(client: HAClient, timeout: float | None) -> Status:
+    """Host entries, global maintenance and metadata age from one `get_all_stats` call."""
     stats = client.get_all_stats(timeout=timeout)
     cluster = stats.pop(0, {})
-    return stats, bool(cluster.get(HAClient.GlobalMdFlags.MAINTENANCE, False))
+    return Status(stats, bool(cluster.get(HAClient.GlobalMdFlags.MAINTENANCE, False)),
+                  client.metadata_age)
+
+
+def stale_warning(age: float) -> str:
+    return (f"!! Metadata is stale: the broker's last good read of the shared storage was "
+            f"{age:.0f} s ago; the status below may be out of date !!\n")
 
 
 def _line(key: str, value: object) -> str:
@@ -73,12 +97,13 @@ def _host_text(entry: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def render_text(hosts: dict[int, dict[str, Any]], global_maintenance: bool) -> str:
-    if not hosts:
+def render_text(status: Status) -> str:
+    if not status.hosts:
         raise NoHosts("no host has published its status yet")
-    banner = BANNER if global_maintenance else ""
-    blocks = (_host_text(entry) for _, entry in sorted(hosts.items()))
-    return banner + "".join(blocks) + banner
+    banner = BANNER if status.global_maintenance else ""
+    blocks = (_host_text(entry) for _, entry in sorted(status.hosts.items()))
+    warning = stale_warning(status.metadata_age) if status.stale else ""  # type: ignore[arg-type]
+    return warning + banner + "".join(blocks) + banner
 
 
 def _engine_status(text: object) -> object:
@@ -88,13 +113,16 @@ def _engine_status(text: object) -> object:
         return text  # not JSON: kept as the text the host wrote
 
 
-def render_json(hosts: dict[int, dict[str, Any]], global_maintenance: bool) -> str:
+def render_json(status: Status) -> str:
     out: dict[str, Any] = {}
-    for host_id, entry in sorted(hosts.items()):
+    for host_id, entry in sorted(status.hosts.items()):
         entry = dict(entry)
         entry["engine-status"] = _engine_status(entry.get("engine-status"))
         if EXTRA in entry:
             entry[EXTRA] = dates.fix_dates(entry[EXTRA])
         out[str(host_id)] = entry
-    out["global_maintenance"] = global_maintenance
+    if status.metadata_age is not None:
+        out["metadata_age"] = status.metadata_age
+        out["metadata_stale"] = status.stale
+    out["global_maintenance"] = status.global_maintenance
     return json.dumps(out)
