@@ -151,7 +151,7 @@ def test_vanished_metadata_volume_is_fault_then_recovers(lab):
         assert e.value.code == exceptions.FaultCode.STORAGE
         assert "No such file or directory" in str(e.value)
         # callers are still served the last good data
-        assert link.get_stats_from_storage()[1].rstrip("\0") == host_slot(1, ts=70)
+        assert link.get_stats_from_storage()[1] == host_slot(1, ts=70).ljust(SLOT, "\0")
     finally:
         moved.rename(lab.metadata_path)
     link.put_stats_on_storage(1, host_slot(1, ts=72))
