@@ -35,11 +35,12 @@ def _vm_status(args: argparse.Namespace, client: HAClient) -> int:
     if not client.is_deployed():
         path = paths.resolve(constants.ENGINE_SETUP_CONF_FILE)
         raise commands.CommandError(f"{path} not found: you must run deploy first")
-    status = vm_status.gather(client, args.timeout)
+    hosts, global_maintenance = vm_status.gather(client, args.timeout)
     if args.json:
-        print(vm_status.render_json(status))
+        print(vm_status.render_json(hosts, global_maintenance, client.metadata_age))
     else:
-        sys.stdout.write(vm_status.render_text(status))
+        text = vm_status.render_text(hosts, global_maintenance)
+        sys.stdout.write(vm_status.stale_warning(client.metadata_age) + text)
     return 0
 
 

@@ -18,7 +18,6 @@ the JSON carries ``metadata_age`` (seconds) and ``metadata_stale`` before
 age: the output is then exactly upstream's).
 """
 
-import dataclasses
 import json
 from typing import Any
 
@@ -53,28 +52,22 @@ class NoHosts(Exception):
     """No host has published metadata."""
 
 
-@dataclasses.dataclass
-class Status:
-    hosts: dict[int, dict[str, Any]]
-    global_maintenance: bool
-    metadata_age: float | None = None
+def gather(client: HAClient, timeout: float | None) -> tuple[dict[int, dict[str, Any]], bool]:
+    """(host entries, global maintenance) from one `get_all_stats` call.
 
-    @property
-    def stale(self) -> bool:
-        return staleness.is_stale(self.metadata_age)
-
-
-def gather(client: HAClient, timeout: float | None) -> Status:
-    """Host entries, global maintenance and metadata age from one `get_all_stats` call."""
+    The metadata age of that call is `client.metadata_age` afterwards.
+    """
     stats = client.get_all_stats(timeout=timeout)
     cluster = stats.pop(0, {})
-    return Status(stats, bool(cluster.get(HAClient.GlobalMdFlags.MAINTENANCE, False)),
-                  client.metadata_age)
+    return stats, bool(cluster.get(HAClient.GlobalMdFlags.MAINTENANCE, False))
 
 
-def stale_warning(age: float) -> str:
+def stale_warning(metadata_age: float | None) -> str:
+    """The line printed before the status when the broker's data is stale, else ""."""
+    if metadata_age is None or not staleness.is_stale(metadata_age):
+        return ""
     return (f"!! Metadata is stale: the broker's last good read of the shared storage was "
-            f"{age:.0f} s ago; the status below may be out of date !!\n")
+            f"{metadata_age:.0f} s ago; the status below may be out of date !!\n")
 
 
 def _line(key: str, value: object) -> str:
@@ -97,13 +90,12 @@ def _host_text(entry: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def render_text(status: Status) -> str:
-    if not status.hosts:
+def render_text(hosts: dict[int, dict[str, Any]], global_maintenance: bool) -> str:
+    if not hosts:
         raise NoHosts("no host has published its status yet")
-    banner = BANNER if status.global_maintenance else ""
-    blocks = (_host_text(entry) for _, entry in sorted(status.hosts.items()))
-    warning = stale_warning(status.metadata_age) if status.stale else ""  # type: ignore[arg-type]
-    return warning + banner + "".join(blocks) + banner
+    banner = BANNER if global_maintenance else ""
+    blocks = (_host_text(entry) for _, entry in sorted(hosts.items()))
+    return banner + "".join(blocks) + banner
 
 
 def _engine_status(text: object) -> object:
@@ -113,16 +105,17 @@ def _engine_status(text: object) -> object:
         return text  # not JSON: kept as the text the host wrote
 
 
-def render_json(status: Status) -> str:
+def render_json(hosts: dict[int, dict[str, Any]], global_maintenance: bool,
+                metadata_age: float | None = None) -> str:
     out: dict[str, Any] = {}
-    for host_id, entry in sorted(status.hosts.items()):
+    for host_id, entry in sorted(hosts.items()):
         entry = dict(entry)
         entry["engine-status"] = _engine_status(entry.get("engine-status"))
         if EXTRA in entry:
             entry[EXTRA] = dates.fix_dates(entry[EXTRA])
         out[str(host_id)] = entry
-    if status.metadata_age is not None:
-        out["metadata_age"] = status.metadata_age
-        out["metadata_stale"] = status.stale
-    out["global_maintenance"] = status.global_maintenance
+    if metadata_age is not None:
+        out["metadata_age"] = metadata_age
+        out["metadata_stale"] = staleness.is_stale(metadata_age)
+    out["global_maintenance"] = global_maintenance
     return json.dumps(out)
