@@ -18,7 +18,6 @@ import threading
 import time
 from collections.abc import Callable
 
-from ..env import constants
 from ..lib import exceptions, staleness
 from ..lib.changelog import ChangeLog
 from .lockspace import Lockspace
@@ -34,20 +33,20 @@ JOINED_FULL_SCAN_INTERVAL = 600.0  # while it can
 
 class MetadataReader:
     def __init__(self, storage: StorageBroker, cache: MetadataCache, lockspace: Lockspace,
-                 period: float = constants.STORAGE_DELAY,
+                 period: float | None = None,
                  full_scan_interval: float = FULL_SCAN_INTERVAL,
                  joined_full_scan_interval: float = JOINED_FULL_SCAN_INTERVAL,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._storage = storage
         self._cache = cache
         self._lockspace = lockspace
-        self.period = period
+        self.period = staleness.read_period() if period is None else period
         self._full_scan_interval = full_scan_interval
         self._joined_full_scan_interval = joined_full_scan_interval
         self._clock = clock
         self._last_full: float | None = None
         self._last_good: float | None = None
-        self._stale_after = staleness.stale_after(period)
+        self._stale_after = staleness.stale_after(self.period)
         self._errors = ChangeLog(log, clock=clock)
         self._stop = threading.Event()
         self._wake = threading.Event()

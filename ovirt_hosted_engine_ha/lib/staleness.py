@@ -4,7 +4,9 @@ The broker answers `get_stats` with the HTTP header `X-HA-Metadata-Age`:
 the seconds since its last complete good read of the metadata volume, one
 decimal. Upstream clients ignore the header; ours read it. The metadata is
 stale when that age exceeds three read cycles (30 s), or
-OVIRT_HA_METADATA_STALE_SECS when set (tests shorten it).
+OVIRT_HA_METADATA_STALE_SECS when set (tests shorten it; the broker's read
+cycle shortens with it, to a third of the bound, so that fresh data never
+looks stale between two reads).
 """
 
 import os
@@ -27,6 +29,11 @@ def stale_after(period: float = constants.STORAGE_DELAY) -> float:
         if value > 0:
             return value
     return STALE_PERIODS * period
+
+
+def read_period(period: float = constants.STORAGE_DELAY) -> float:
+    """The broker's metadata read cycle: `period`, shorter if the stale bound is."""
+    return min(period, stale_after(period) / STALE_PERIODS)
 
 
 def is_stale(age: float | None) -> bool:

@@ -89,3 +89,12 @@ def test_stale_bound_from_the_environment(parts, monkeypatch):
     reader.read_once()
     clock.now += 2.5
     assert reader.stale()
+
+
+def test_read_cycle_shortens_with_the_stale_bound(monkeypatch):
+    from ovirt_hosted_engine_ha.lib import staleness
+
+    monkeypatch.delenv("OVIRT_HA_METADATA_STALE_SECS", raising=False)
+    assert (staleness.read_period(), staleness.stale_after()) == (10, 30)
+    monkeypatch.setenv("OVIRT_HA_METADATA_STALE_SECS", "3")
+    assert (staleness.read_period(), staleness.stale_after()) == (1, 3)
