@@ -1,13 +1,13 @@
 """F22-F24: hostile arguments on a real broker: a Fault, nothing on disk, broker up."""
 
-import socket
 import xmlrpc.client
 
 import pytest
 
 from ovirt_hosted_engine_ha.lib import exceptions
 from ovirt_hosted_engine_ha.lib.unixrpc import UnixXmlRpcClient
-from tests.brokersupport import SLOT, host_slot, read_volume
+from tests.brokersupport import SLOT, hold_ids_and_publish, host_slot, read_volume
+from tests.faults.test_entity_tricks import post
 
 pytestmark = pytest.mark.integration
 
@@ -16,11 +16,7 @@ Binary = xmlrpc.client.Binary
 
 @pytest.fixture(scope="module")
 def lab(shared_cluster):
-    cluster = shared_cluster(hosts=2)
-    for host_id, host in cluster.hosts.items():
-        host.link(60).lock_host_id(host_id)
-        host.link().put_stats_on_storage(host_id, host_slot(host_id))
-    return cluster
+    return hold_ids_and_publish(shared_cluster(hosts=2))
 
 
 def proxy(lab, host_id=1):
@@ -35,18 +31,8 @@ def fault_of(call, *args) -> xmlrpc.client.Fault:
 
 def raw_call(path: str, verb: str, params_xml: str) -> bytes:
     """A methodCall written by hand (values no client library would send)."""
-    body = (f"<?xml version='1.0'?><methodCall><methodName>{verb}</methodName><params>"
-            f"{params_xml}</params></methodCall>").encode()
-    head = (f"POST /RPC2 HTTP/1.0\r\nContent-Type: text/xml\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n").encode()
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(10)
-        s.connect(path)
-        s.sendall(head + body)
-        answer = b""
-        while chunk := s.recv(65536):
-            answer += chunk
-    return answer
+    return post(path, (f"<?xml version='1.0'?><methodCall><methodName>{verb}</methodName>"
+                       f"<params>{params_xml}</params></methodCall>").encode())
 
 
 def stats_keys(lab) -> dict[int, set[str]]:

@@ -9,7 +9,7 @@ import pytest
 
 from ovirt_hosted_engine_ha.client.client import HAClient
 from ovirt_hosted_engine_ha.lib import directio, metadata
-from tests.brokersupport import SLOT, host_slot, wait_for
+from tests.brokersupport import SLOT, hold_ids_and_publish, host_slot, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -18,12 +18,7 @@ READ_CYCLE = 30  # a broker re-reads the slots every 10 s; slack for a loaded ma
 
 @pytest.fixture(scope="module")
 def lab(shared_cluster):
-    cluster = shared_cluster(hosts=2)
-    for host_id, host in cluster.hosts.items():
-        host.link(60).lock_host_id(host_id)
-        host.link().put_stats_on_storage(host_id, host_slot(host_id))
-        host.link().put_hosts_state_on_storage(host_id, [1, 2])
-    return cluster
+    return hold_ids_and_publish(shared_cluster(hosts=2), alive=[1, 2])
 
 
 def write_on_disk(lab, slot: int, image: bytes) -> None:
