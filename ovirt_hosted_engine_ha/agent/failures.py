@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import collections
 import logging
+import time
+from collections.abc import Callable
 
 from ..lib import exceptions
 from ..lib.changelog import ChangeLog
@@ -29,9 +31,9 @@ def cause_of(operation: str, error: BaseException) -> str:
 
 
 class Failures:
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.counts: collections.Counter[str] = collections.Counter()
-        self._changes = ChangeLog(log)
+        self._changes = ChangeLog(log, clock=clock)
         self._since: dict[str, int] = {}
 
     def failed(self, operation: str, error: BaseException) -> None:
