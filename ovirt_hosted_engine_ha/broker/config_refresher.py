@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 PERIOD_ENV = "OVIRT_HA_CONFIG_REFRESH_SECS"
 DEFAULT_PERIOD = 10.0
+SOURCE_NAMES = {vm_config.SOURCE_OVF: "OVF_STORE",
+                vm_config.SOURCE_CONF_VOLUME: "configuration volume"}
 
 
 def period_from_env() -> float:
@@ -134,7 +136,7 @@ class ConfigRefresher:
         path = local_copies.vm_conf_path(self._conf)
         try:
             if local_copies.write_vm_conf(path, got.body):
-                log.info("Wrote %s from the %s", path, got.source)
+                log.info("Wrote %s from the %s", path, SOURCE_NAMES.get(got.source, got.source))
         except OSError as e:
             self._report("vm.conf", f"Cannot write {path}: {e}", logging.ERROR)
             return dataclasses.replace(f, error=f"cannot write {path}: {e.strerror}")
