@@ -18,7 +18,10 @@ def build_context(conf: HostedEngineConf, status: StatusBroker) -> Context:
     """The services; the configuration refresher's first round runs here, before serving,
     so that the local copies exist once the broker answers."""
     refresher = ConfigRefresher(conf, LiveVdsm().call)
-    refresher.refresh_once()
+    try:
+        refresher.refresh_once()
+    except Exception:
+        log.exception("The first configuration refresh failed; the refresher retries")
     refresher.start()
     return Context(status=status, monitor=Monitor(conf, refresher=refresher),
                    notifier=Notifier(conf), domain_monitor=DomainMonitor(conf.sd_uuid),

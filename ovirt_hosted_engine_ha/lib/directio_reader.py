@@ -16,7 +16,7 @@ import os
 
 from . import directio, exceptions
 
-CHUNK = 64 * 1024
+CHUNK = 16 * 1024   # an OVF is a few KiB, the configuration archive 20 KiB
 
 
 class ReadLimitExceeded(exceptions.StorageError):

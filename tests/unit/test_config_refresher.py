@@ -1,6 +1,7 @@
 """The broker's refresher: local copies of vm.conf and the shared configuration, freshness."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -22,8 +23,8 @@ class Clock:
 
 
 @pytest.fixture
-def domain(tmp_path, monkeypatch):
-    return make_domain(tmp_path, monkeypatch)
+def domain(disk_tmp, monkeypatch):
+    return make_domain(Path(disk_tmp), monkeypatch)
 
 
 def local(path: str) -> str:

@@ -3,6 +3,7 @@
 import io
 import json
 import tarfile
+from pathlib import Path
 
 import pytest
 
@@ -14,8 +15,8 @@ from tests.ovfsupport.domain import make_domain
 
 
 @pytest.fixture
-def domain(tmp_path, monkeypatch):
-    return make_domain(tmp_path, monkeypatch)
+def domain(disk_tmp, monkeypatch):
+    return make_domain(Path(disk_tmp), monkeypatch)
 
 
 def write_archive(path, members: dict[str, bytes]) -> None:
