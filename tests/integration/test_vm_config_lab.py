@@ -24,7 +24,7 @@ import pytest
 
 from ovirt_hosted_engine_ha.agent import constants
 from ovirt_hosted_engine_ha.broker import config_refresher
-from ovirt_hosted_engine_ha.lab import clusterview, engine_ovf
+from ovirt_hosted_engine_ha.lab import cli, clusterview, engine_ovf
 from ovirt_hosted_engine_ha.lib import metadata
 from tests.monitorsupport.wait import wait_for
 
@@ -46,15 +46,20 @@ def freshness(host) -> dict:
     return json.loads(link.get_monitor_status("vm-config"))
 
 
-def test_a_vm_change_reaches_every_hosts_vm_conf_within_one_refresh_period(shared_cluster):
+def test_a_vm_change_reaches_every_hosts_vm_conf_within_one_refresh_period(
+        shared_cluster, capsys):
     lab = shared_cluster(hosts=3)
     hosts = list(lab.hosts.values())
     assert [memory(h) for h in hosts] == ["4096"] * 3
     for h in hosts:
         got = freshness(h)
         assert (got["source"], got["error"], got["ovf_error"]) == ("ovf", None, None)
-    engine_ovf.change(lab.layout, lab.ids, memory_mib=6144)
+    root = str(lab.root)
+    assert cli.main(["engine", "--root", root, "set-cpus", "99"]) == 1
+    assert "vCPUs 1..16" in capsys.readouterr().err
+    assert cli.main(["engine", "--root", root, "set-memory", "6144"]) == 0
     start = time.monotonic()
+    assert "6144 MiB, 2 vCPUs (OVF generation 2)" in capsys.readouterr().out
     reached: dict[int, float] = {}
 
     def everywhere() -> bool:

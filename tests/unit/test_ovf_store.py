@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ovirt_hosted_engine_ha.broker import vm_config
+from ovirt_hosted_engine_ha.env import paths
 from ovirt_hosted_engine_ha.lab import engine_ovf
 from ovirt_hosted_engine_ha.lib import directio_reader
 from ovirt_hosted_engine_ha.lib.ovf import store
@@ -119,10 +120,14 @@ def test_fallback_when_no_volume_is_an_ovf_store(domain):
     assert got.ovf_problem == f"no OVF_STORE volume in storage domain {domain.ids.sd_uuid}"
 
 
-def test_fallback_when_vdsm_cannot_list_images(domain):
+def test_when_vdsm_cannot_list_images_the_mount_is_listed(domain):
     domain.call.failing.add("StorageDomain.getImages")
     got = vm_config.VmConfigSource(domain.conf, domain.call).read()
     assert got.source == "conf-volume" and "cannot list the images" in got.ovf_problem
+    mount = paths.resolve("/rhev/data-center/mnt/localhost:_lab")
+    mount.parent.mkdir(parents=True)
+    mount.symlink_to(domain.layout.storage)
+    assert vm_config.VmConfigSource(domain.conf, domain.call).read().source == "ovf"
 
 
 def test_an_ovf_for_another_vm_is_refused(domain):

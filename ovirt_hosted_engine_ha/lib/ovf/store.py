@@ -4,7 +4,8 @@ The engine keeps, on every data domain, volumes whose vdsm description is
 a JSON object with ``"Disk Description": "OVF_STORE"``; each holds a tar
 archive with ``info.json`` and one ``<vmid>.ovf`` per VM of the domain.
 Scan as upstream (spec/agent.md §6.4, spec/vdsm.md): the domain's images
-(`StorageDomain.getImages`), each image's volumes
+(`StorageDomain.getImages`; when vdsm fails, the image directories under
+the domain's mount, /rhev/data-center/mnt/[glusterSD/]*), each image's volumes
 (`StorageDomain.getVolumes`), each volume's description (`Volume.getInfo`);
 a matching volume is prepared (`Image.prepare`) for its path.
 
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ...env import constants, paths
 from .. import exceptions
 from ..directio_reader import DirectReader
 
@@ -59,12 +61,30 @@ def is_ovf_store(description: object) -> bool:
     return isinstance(value, dict) and value.get(DESCRIPTION_KEY) == OVF_STORE_DESCRIPTION
 
 
+def mounted_images(sd_uuid: str) -> list[str]:
+    """Image ids from the domain's mount (upstream's fallback when vdsm cannot list them)."""
+    parent = paths.resolve(constants.SD_MOUNT_PARENT)
+    found: set[str] = set()
+    for pattern in (f"*/{sd_uuid}/images/*-*-*-*-*",
+                    f"{constants.SD_GLUSTER_PREFIX}/*/{sd_uuid}/images/*-*-*-*-*"):
+        found.update(p.name for p in parent.glob(pattern) if p.is_dir())
+    return sorted(found)
+
+
 def find_volumes(call: VdsmCall, sd_uuid: str, sp_uuid: str) -> list[OvfStoreVolume]:
-    """Every OVF_STORE volume of the domain, prepared; raise OvfStoreError if vdsm fails."""
+    """Every OVF_STORE volume of the domain, prepared; raise OvfStoreError if none can be listed.
+
+    The images come from vdsm, else (vdsm fails) from the domain's mount
+    directory, as upstream.
+    """
     try:
         images = call("StorageDomain", "getImages", storagedomainID=sd_uuid)
     except exceptions.Error as e:
-        raise OvfStoreError(f"cannot list the images of domain {sd_uuid}: {e}") from e
+        images = mounted_images(sd_uuid)
+        if not images:
+            raise OvfStoreError(f"cannot list the images of domain {sd_uuid}: {e}") from e
+        log.warning("vdsm cannot list the images of domain %s (%s): using the %d found "
+                    "under its mount", sd_uuid, e, len(images))
     found = []
     for image in _strings(images):
         try:
