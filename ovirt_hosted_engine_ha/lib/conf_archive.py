@@ -1,7 +1,8 @@
 """Reading the hosted-engine configuration volume (a tar archive).
 
-Shared by the broker (its notifications read `broker.conf` from it) and
-the agent (which reads `vm.conf` from it). The volume is
+Used by the broker: its notifications read `broker.conf` from it, its
+configuration refresher `vm.conf` (when there is no usable OVF_STORE),
+`hosted-engine.conf` and `broker.conf`. The volume is
 ``/run/vdsm/storage/<sd>/<image>/<volume>`` when that exists, else the path
 vdsm's `Image.prepare` returns. A member is returned only from a complete
 archive: every member setup writes (`CONF_ARCHIVE_MEMBERS`) must be there.
