@@ -32,6 +32,10 @@ class NotifierService(Protocol):
     def notify(self, event_type: str, detail: str, options: dict[str, str | None]) -> str: ...
 
 
+class RefresherService(Protocol):
+    def stop(self, timeout: float) -> None: ...
+
+
 class DomainMonitorService(Protocol):
     def start(self, host_id: int) -> None: ...
     def stop(self) -> None: ...
@@ -44,6 +48,7 @@ class Context:
     monitor: MonitorService
     notifier: NotifierService
     domain_monitor: DomainMonitorService
+    refresher: RefresherService | None = None
 
 
 # Metadata
