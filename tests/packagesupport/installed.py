@@ -36,7 +36,8 @@ def imported_from(layout: HostLayout, root: Path) -> str:
     """Where the installed daemons' interpreter finds the package."""
     out = subprocess.run(
         ["/usr/bin/python3", "-c", "import ovirt_hosted_engine_ha as p; print(p.__file__)"],
-        env=env(layout, root), capture_output=True, text=True, check=True, timeout=60)
+        env=env(layout, root), cwd=str(root), capture_output=True, text=True, check=True,
+        timeout=60)
     return out.stdout.strip()
 
 
