@@ -3,9 +3,10 @@
 Host 2 of a 2-host lab gets upstream's files (packagesupport/upstream_host);
 its lab broker stands in for upstream's while host 1 keeps running. Our
 package is installed over it with dpkg (scratch root only), the
-configuration stays byte for byte, our installed broker starts from that
-root and joins; then `dpkg --remove` and the backup put upstream's files
-back and the old broker serves again.
+configuration stays byte for byte, our installed broker and agent start
+from that root and join (the peer sees host 2's slot, host 2 the peer's);
+then `dpkg --remove` and the backup put upstream's files back and the old
+broker serves again.
 """
 
 import tempfile
@@ -30,7 +31,21 @@ def slot_has(link, host_id: int, text: str) -> bool:
     return host_id in stats and text in stats[host_id]
 
 
-def run_installed_broker_and_join(lab, root: Path) -> None:
+def run_installed_agent(host2, root: Path, peer) -> None:
+    """Our agent publishes host 2's state through our broker; peers see it."""
+    test_slot = peer.get_stats_from_storage()[2]
+    agent = InstalledDaemon(host2.layout, root, "ovirt-ha-agent", root / "run/pkg-agent.sock",
+                            root / "var/log/installed-agent.out")
+    try:
+        agent.wait_ready(120)
+        wait_for(lambda: slot_has(peer, 2, "state=") and
+                 peer.get_stats_from_storage()[2] != test_slot, timeout=60)
+    finally:
+        status = agent.stop()
+    assert status == 0, agent.output()[-4000:]
+
+
+def run_installed_daemons_and_join(lab, root: Path) -> None:
     host1, host2 = lab.hosts[1], lab.hosts[2]
     broker = InstalledDaemon(host2.layout, root, "ovirt-ha-broker",
                              root / "run/pkg-notify.sock", root / "var/log/installed-broker.out")
@@ -43,12 +58,12 @@ def run_installed_broker_and_join(lab, root: Path) -> None:
         peer.put_stats_on_storage(1, host_slot(1, ts=7777))
         wait_for(lambda: slot_has(peer, 2, "timestamp=4242"), timeout=30)
         wait_for(lambda: slot_has(ours, 1, "timestamp=7777"), timeout=30)
+        run_installed_agent(host2, root, peer)
     finally:
         status = broker.stop()
     out = broker.output()
     assert status == 0, out[-4000:]
     assert "cannot use logging configuration" in out  # upstream's, kept
-    assert "Released host id host_id=2" in out
 
 
 @pytest.mark.timeout(240)
@@ -77,12 +92,16 @@ def test_upgrade_from_upstream_joins_cluster_then_rolls_back(built_deb, cluster,
     assert "broker.daemon" in (root / expected.LIBEXEC / "ovirt-ha-broker").read_text()
     assert "Type=notify" in (root / "usr/lib/systemd/system/ovirt-ha-broker.service").read_text()
 
-    run_installed_broker_and_join(lab, root)
+    run_installed_daemons_and_join(lab, root)
     assert host1.broker_pid == peer_pid  # the other host kept running
 
     dpkgroot.remove(root)
     upstream_host.restore(root, archive)
-    assert upstream_host.snapshot(root, upstream_host.KEPT + upstream_host.BACKUP) == before
+    restored = upstream_host.snapshot(root, upstream_host.KEPT + upstream_host.BACKUP)
+    # vm.conf is the agent's runtime copy: our agent refreshed it from storage
+    runtime = "run/ovirt-hosted-engine-ha/vm.conf"
+    assert restored.pop(runtime)[:2] == before[runtime][:2]
+    assert restored == {rel: v for rel, v in before.items() if rel != runtime}
     assert not (root / expected.PACKAGE_DIR).exists()
     assert not (root / "etc/logrotate.d/ovirt-hosted-engine-ha").exists()
     host2.start_broker()  # the old broker, on the restored files
