@@ -10,7 +10,7 @@ LAB_HOSTS ?= 3
 DEBS      := sanlock python3-sanlock python3-venv iputils-ping dnsutils netcat-openbsd
 
 # Only `make deb`, `make rpm` and `make package-check` need these.
-PKG_DEBS  := debhelper dh-python python3-all python3-setuptools lintian rpm
+PKG_DEBS  := debhelper dh-python python3-all python3-setuptools python3-packaging lintian rpm
 DIST      ?= dist
 RPMBUILD_FLAGS ?= --nodeps
 

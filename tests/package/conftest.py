@@ -11,8 +11,8 @@ from tests.packagesupport import build
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    missing = [tool for tool in ("dpkg", "dpkg-buildpackage", "lintian", "systemd-tmpfiles")
-               if shutil.which(tool) is None]
+    tools = ("dpkg", "dpkg-buildpackage", "lintian", "systemd-tmpfiles", "rpmbuild")
+    missing = [tool for tool in tools if shutil.which(tool) is None]
     if missing:
         skip = pytest.mark.skip(reason=f"needs {', '.join(missing)}: run `make package-check`")
         for item in items:
