@@ -46,6 +46,7 @@ TABLE: dict[str, Entry] = {
     f"{LIBEXEC}/ovirt-ha-broker": _f(0o755),
     f"{LIBEXEC}/ovirt-ha-agent": _f(0o755),
     "usr/bin/ovirt-ha-client": _f(0o755),
+    "usr/share/man/man1/ovirt-ha-client.1.gz": _f(),
     CONF: _d(),
     f"{CONF}/broker-log.conf": _f(),
     f"{CONF}/agent-log.conf": _f(),
