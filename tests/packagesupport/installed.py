@@ -16,7 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from ovirt_hosted_engine_ha.lab import brokerproc, standin
+from ovirt_hosted_engine_ha.lab import brokerproc, procs, standin
 from ovirt_hosted_engine_ha.lab.layout import HostLayout
 from ovirt_hosted_engine_ha.lab.notify import NotifyListener
 
@@ -42,7 +42,11 @@ def imported_from(layout: HostLayout, root: Path) -> str:
 
 
 class InstalledDaemon:
-    """One installed daemon in the foreground, under the notify/watchdog harness."""
+    """One installed daemon in the foreground, under the notify/watchdog harness.
+
+    Started through the lab's process registry, so that a test session that
+    dies leaves nothing running (tests/conftest.py sweeps it).
+    """
 
     def __init__(self, layout: HostLayout, root: Path, name: str, notify_path: Path,
                  log: Path) -> None:
@@ -50,10 +54,8 @@ class InstalledDaemon:
         self.log = log
         e = dict(env(layout, root), NOTIFY_SOCKET=self.notify.path,
                  WATCHDOG_USEC=str(WATCHDOG_USEC), PYTHONUNBUFFERED="1")
-        with open(log, "ab") as out:
-            self.proc = subprocess.Popen([str(root / LIBEXEC / name)], env=e, cwd=str(root),
-                                         stdin=subprocess.DEVNULL, stdout=out,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+        self.record = procs.spawn(f"installed/{name}", [str(root / LIBEXEC / name)], e, log,
+                                  cwd=str(root))
         self.started = time.monotonic()
 
     def output(self) -> str:
@@ -61,19 +63,13 @@ class InstalledDaemon:
 
     def wait_ready(self, timeout: float = 60) -> float:
         """Seconds from spawn to READY=1; AssertionError with the output otherwise."""
-        if not self.notify.wait_ready(lambda: self.proc.poll() is None, timeout):
+        if not self.notify.wait_ready(lambda: procs.running(self.record), timeout):
             self.stop()
             raise AssertionError(f"no READY=1 within {timeout} s:\n{self.output()[-4000:]}")
         return time.monotonic() - self.started
 
-    def stop(self, timeout: float = 30) -> int:
-        """SIGTERM and wait; SIGKILL the group after `timeout`. Returns the exit status."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+    def stop(self, grace: float = 30) -> int | None:
+        """SIGTERM, SIGKILL after `grace`; the exit status (negative: killed by that signal)."""
+        procs.stop([self.record], signo=signal.SIGTERM, grace=grace)
         self.notify.close()
-        return self.proc.returncode
+        return procs.reap(self.record)
