@@ -12,7 +12,9 @@ DEBS      := sanlock python3-sanlock python3-venv iputils-ping dnsutils netcat-o
 # Only `make deb`, `make rpm` and `make package-check` need these.
 PKG_DEBS  := debhelper dh-python python3-all python3-setuptools python3-packaging lintian rpm
 DIST      ?= dist
-RPMBUILD_FLAGS ?= --nodeps
+# On Debian the build dependencies are Debian packages, which rpm cannot see.
+ON_DEBIAN := $(wildcard /usr/bin/dpkg-query)
+RPMBUILD_FLAGS ?= $(if $(ON_DEBIAN),--nodeps)
 
 .PHONY: venv deps package-deps run check faults bench lint clean deb rpm package-check
 
@@ -72,7 +74,7 @@ deb: package-deps
 	cp build/deb/*.deb $(DIST)/
 	lintian -I --fail-on error build/deb/*.changes
 
-rpm: package-deps
+rpm: $(if $(ON_DEBIAN),package-deps)
 	rm -rf build/rpm && mkdir -p build/rpm/SOURCES $(DIST)
 	$(SRC_FILES) | tar --null -T - --transform 's,^,ovirt-hosted-engine-ha-2.5.2/,' \
 	    -czf build/rpm/SOURCES/ovirt-hosted-engine-ha-2.5.2.tar.gz
