@@ -54,3 +54,21 @@ def test_units_verify_clean_in_scratch_root(built_deb, scratch_root):
         print(overall)
         score = float(overall[0].split(":")[1].split()[0])
         assert score < 2.5, out
+
+
+def test_upgrade_of_our_package_keeps_edited_configuration_and_state(built_deb, scratch_root):
+    deb, _ = built_deb
+    dpkgroot.install(scratch_root, deb)
+    edited = {
+        f"{expected.CONF}/agent.conf": "[score]\nbase-score=3000\n",
+        f"{expected.STATE}/ha.conf": "local_maintenance=True\nlocal_maintenance_manual=True\n",
+        f"{expected.STATE}/broker.conf": "[email]\nsmtp-server=mail.example.org\n",
+    }
+    for rel, text in edited.items():
+        (scratch_root / rel).write_text(text)
+    out = dpkgroot.install(scratch_root, deb)  # dpkg's upgrade path: postinst configure <old>
+    assert "Setting up ovirt-hosted-engine-ha" in out
+    for rel, text in edited.items():
+        assert (scratch_root / rel).read_text() == text, rel
+    assert expected.describe(scratch_root, f"{expected.STATE}/ha.conf") == \
+        expected.TABLE[f"{expected.STATE}/ha.conf"]
