@@ -66,8 +66,10 @@ def test_runtime_directory_survives_either_unit_stopping(unit):
 def test_sandbox_keeps_storage_sanlock_and_vdsm_reachable(unit):
     service = unit[1]["Service"]
     assert service["ProtectSystem"] == ["strict"]
-    writable = words(service["ReadWritePaths"])
-    assert {constants.LOG_DIR, constants.STATE_DIR, "-/rhev/data-center"} <= writable
+    assert words(service["ReadWritePaths"]) == {"-/rhev/data-center"}
+    assert service["LogsDirectory"] == [constants.LOG_DIR.rsplit("/", 1)[1]]
+    assert service["StateDirectory"] == [constants.STATE_DIR.rsplit("/", 1)[1]]
+    assert service["LogsDirectoryMode"] == service["StateDirectoryMode"] == ["0700"]
     assert service.get("PrivateDevices", ["no"]) == ["no"]  # block domains: /dev/dm-*
     assert "block-device-mapper rw" in service["DeviceAllow"]
     assert {"AF_UNIX", "AF_INET", "AF_INET6"} <= words(service["RestrictAddressFamilies"])
