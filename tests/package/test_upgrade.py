@@ -4,7 +4,9 @@ Host 2 of a 2-host lab gets upstream's files (packagesupport/upstream_host);
 its lab broker stands in for upstream's while host 1 keeps running. Our
 package is installed over it with dpkg (scratch root only), the
 configuration stays byte for byte, our installed broker and agent start
-from that root and join (the peer sees host 2's slot, host 2 the peer's);
+from that root, each in its unit's sandbox where this machine allows
+(packagesupport/sandbox.py), and join (the peer sees host 2's slot, host 2
+the peer's);
 then `dpkg --remove` and the backup put upstream's files back and the old
 broker serves again.
 """
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.brokersupport import host_slot, wait_for
-from tests.packagesupport import dpkgroot, expected, upstream_host
+from tests.packagesupport import dpkgroot, expected, sandbox, upstream_host
 from tests.packagesupport.installed import InstalledDaemon
 
 pytestmark = pytest.mark.integration
@@ -31,11 +33,20 @@ def slot_has(link, host_id: int, text: str) -> bool:
     return host_id in stats and text in stats[host_id]
 
 
-def run_installed_agent(host2, root: Path, peer) -> None:
+def in_sandbox(lab, root: Path, name: str):
+    """Run the installed daemon in its unit's sandbox where this machine allows it."""
+    if not sandbox.available():
+        return None
+    unit = root / expected.UNITS / f"{name}.service"
+    return lambda argv: sandbox.wrap(argv, unit, root, [lab.layout.storage])
+
+
+def run_installed_agent(lab, root: Path, peer) -> None:
     """Our agent publishes host 2's state through our broker; peers see it."""
     test_slot = peer.get_stats_from_storage()[2]
-    agent = InstalledDaemon(host2.layout, root, "ovirt-ha-agent", root / "run/pkg-agent.sock",
-                            root / "var/log/installed-agent.out")
+    agent = InstalledDaemon(lab.hosts[2].layout, root, "ovirt-ha-agent",
+                            root / "run/pkg-agent.sock", root / "var/log/installed-agent.out",
+                            wrap=in_sandbox(lab, root, "ovirt-ha-agent"))
     try:
         agent.wait_ready(120)
         wait_for(lambda: slot_has(peer, 2, "state=") and
@@ -48,7 +59,8 @@ def run_installed_agent(host2, root: Path, peer) -> None:
 def run_installed_daemons_and_join(lab, root: Path) -> None:
     host1, host2 = lab.hosts[1], lab.hosts[2]
     broker = InstalledDaemon(host2.layout, root, "ovirt-ha-broker",
-                             root / "run/pkg-notify.sock", root / "var/log/installed-broker.out")
+                             root / "run/pkg-notify.sock", root / "var/log/installed-broker.out",
+                             wrap=in_sandbox(lab, root, "ovirt-ha-broker"))
     try:
         broker.wait_ready()
         ours, peer = host2.link(60), host1.link(60)
@@ -58,7 +70,7 @@ def run_installed_daemons_and_join(lab, root: Path) -> None:
         peer.put_stats_on_storage(1, host_slot(1, ts=7777))
         wait_for(lambda: slot_has(peer, 2, "timestamp=4242"), timeout=30)
         wait_for(lambda: slot_has(ours, 1, "timestamp=7777"), timeout=30)
-        run_installed_agent(host2, root, peer)
+        run_installed_agent(lab, root, peer)
     finally:
         status = broker.stop()
     out = broker.output()

@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ovirt_hosted_engine_ha.lab import brokerproc, procs, standin
@@ -49,12 +50,14 @@ class InstalledDaemon:
     """
 
     def __init__(self, layout: HostLayout, root: Path, name: str, notify_path: Path,
-                 log: Path) -> None:
+                 log: Path, wrap: Callable[[list[str]], list[str]] | None = None) -> None:
+        """`wrap` turns the command into the one to run (sandbox.wrap)."""
         self.notify = NotifyListener(notify_path)
         self.log = log
         e = dict(env(layout, root), NOTIFY_SOCKET=self.notify.path,
                  WATCHDOG_USEC=str(WATCHDOG_USEC), PYTHONUNBUFFERED="1")
-        self.record = procs.spawn(f"installed/{name}", [str(root / LIBEXEC / name)], e, log,
+        argv = [str(root / LIBEXEC / name)]
+        self.record = procs.spawn(f"installed/{name}", wrap(argv) if wrap else argv, e, log,
                                   cwd=str(root))
         self.started = time.monotonic()
 
