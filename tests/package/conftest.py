@@ -25,6 +25,12 @@ def built_deb(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return build.make("deb", tmp_path_factory.mktemp("dist"))
 
 
+@pytest.fixture(scope="session")
+def built_rpm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rpm, _ = build.make("rpm", tmp_path_factory.mktemp("rpm"))
+    return rpm
+
+
 @pytest.fixture
 def scratch_root(lab_base: str):
     root = Path(tempfile.mkdtemp(prefix="root", dir=lab_base))

@@ -6,10 +6,9 @@ from tests.packagesupport import build, expected, rpmfiles
 
 
 @pytest.fixture(scope="module")
-def rpm_files(tmp_path_factory):
-    rpm, _ = build.make("rpm", tmp_path_factory.mktemp("rpm"))
-    assert rpm.name.endswith(".noarch.rpm")
-    return rpmfiles.files(rpm)
+def rpm_files(built_rpm):
+    assert built_rpm.name.endswith(".noarch.rpm")
+    return rpmfiles.files(built_rpm)
 
 
 def test_rpm_layout_modes_owners_and_config_flags(rpm_files):
