@@ -94,6 +94,9 @@ class Lockspace:
             if self._inquire(host_id) is True:
                 self._host_id = host_id
                 return
+            if held == host_id:   # ours until sanlock dropped it (storage outage, F16)
+                self._changes.error("lost", f"Host id {host_id} was lost from the lockspace; "
+                                            "re-acquiring")
             log.info("Acquiring host id host_id=%d lockspace=%s", host_id, self.path)
             self._add(host_id)
             self._host_id = host_id

@@ -88,6 +88,16 @@ def test_watch_readds_a_lost_id(fake, caplog):
     assert caplog.text.count("Host id 3 was lost from the lockspace; re-acquiring") == 1
 
 
+def test_lock_again_after_a_loss_reports_it(fake, caplog):
+    caplog.set_level(logging.INFO)
+    space = lockspace.Lockspace(PATH, 512)
+    space.lock(4)
+    fake.held.clear()  # lost while the status thread was stuck on storage
+    space.lock(4)      # the agent's next lock_host_id
+    assert fake.adds == [4, 4]
+    assert caplog.text.count("Host id 4 was lost from the lockspace; re-acquiring") == 1
+
+
 def test_watch_never_rejoins_an_id_being_released(fake):
     space = lockspace.Lockspace(PATH, 512)
     space.lock(2)
