@@ -19,6 +19,7 @@ from pathlib import Path
 from ..lib import metadata
 from . import engine_health
 from .cluster import Cluster
+from .faultfs.api import describe
 
 KINDS = ("sanlock", "probe", "sim", "broker", "agent")
 
@@ -61,6 +62,7 @@ class ClusterView:
     lease: dict | None              # {"version", "owners"} or None
     health: str                     # what the health page answered
     engine_port: int
+    storage: str | None = None      # faultfs: the active storage faults; None: no faultfs
 
     @property
     def engine_on(self) -> list[int]:
@@ -99,7 +101,15 @@ class Watcher:
         except Exception:
             lease = None
         return ClusterView(str(c.root), hosts, seen_by, lease, self._health(),
-                           c.record.engine_port)
+                           c.record.engine_port, self._storage())
+
+    def _storage(self) -> str | None:
+        if self.cluster.record.faultfs is None:
+            return None
+        try:
+            return describe(*self.cluster.storage_faults.show())
+        except Exception as e:
+            return f"storage: faultfs does not answer ({e})"
 
     def _slots(self) -> tuple[dict[int, metadata.HostSlot], int | None]:
         for k in sorted(self.cluster.hosts):
@@ -182,6 +192,8 @@ def format_view(view: ClusterView) -> str:
     lines.append(f"Engine health page {url}: {view.health}")
     if view.seen_by is not None:
         lines.append(f"(slots as host{view.seen_by}'s broker reads them)")
+    if view.storage is not None:
+        lines.append(view.storage)
     return "\n".join(lines + [""] + hints(view))
 
 
@@ -209,6 +221,13 @@ def hints(view: ClusterView) -> list[str]:
           f"{lab} restore --root {root} {engine}"]),
         ("change the engine VM in the engine (every host's vm.conf follows within 10 s):",
          [f"{lab} engine --root {root} set-memory 8192"]),
+    ]
+    if view.storage is not None:
+        groups.append(("slow, failing or hung storage (faultfs), then heal it:",
+                       [f"{lab} storage --root {root} slow 3 --path metadata",
+                        f"{lab} storage --root {root} hang --path lockspace",
+                        f"{lab} storage --root {root} heal"]))
+    groups += [
         (f"the cluster as host{other} sees it; local maintenance of a host without the VM:",
          [f"OVIRT_HA_ROOT={root}/host{other} {client} vm-status",
           f"OVIRT_HA_ROOT={root}/host{other} {client} set-maintenance --mode local"]),

@@ -16,7 +16,8 @@ import argparse
 from pathlib import Path
 
 from .cluster import Cluster
-from .faultfs.rules import ERRNOS, OPS, Fault
+from .faultfs.api import describe
+from .faultfs.rules import ERRNOS, OPS
 
 NAMED_PATHS = ("metadata", "lockspace")
 
@@ -65,13 +66,5 @@ def run(cluster: Cluster, args: argparse.Namespace) -> int:
     elif args.action == "heal":
         print(f"healed: {faults.heal()} faults cleared")
     active, held = faults.show()
-    print(format_faults(active, held))
+    print(describe(active, held))
     return 0
-
-
-def format_faults(active: list[Fault], held: int) -> str:
-    if not active:
-        return "storage: no faults" + (f" ({held} operations still held)" if held else "")
-    lines = [f"storage: {len(active)} fault(s), {held} operation(s) held now"]
-    lines += [f"  {f.describe()}" for f in active]
-    return "\n".join(lines)

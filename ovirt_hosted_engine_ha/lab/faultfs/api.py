@@ -81,3 +81,12 @@ class StorageFaults:
         """The active faults and how many operations a hang holds now."""
         reply = control.request(self.control_socket, {"cmd": "show"})
         return [Fault.from_json(f) for f in reply["faults"]], int(reply["held"])
+
+
+def describe(active: list[Fault], held: int) -> str:
+    """One line per fault, as `ovirt-ha-lab storage show` and the cluster view print them."""
+    if not active:
+        return "storage: no faults" + (f" ({held} operations still held)" if held else "")
+    lines = [f"storage: {len(active)} fault(s), {held} operation(s) held now"]
+    lines += [f"  {f.describe()}" for f in active]
+    return "\n".join(lines)
