@@ -7,9 +7,12 @@ VENV      ?= .venv
 VPY       := $(VENV)/bin/python
 LAB_ROOT  ?= /var/tmp/ovirt-ha-lab
 LAB_HOSTS ?= 3
-DEBS      := sanlock python3-sanlock python3-venv iputils-ping dnsutils netcat-openbsd faketime
+DEBS      := sanlock python3-sanlock python3-venv iputils-ping dnsutils netcat-openbsd
 
 .PHONY: venv deps run check faults bench lint clean
+
+# faketime: the fault suite moves the daemons' wall clock with libfaketime (F17)
+DEBS      += faketime
 
 deps:
 	@missing=""; for p in $(DEBS); do \
