@@ -10,10 +10,6 @@ LAB_HOSTS ?= 3
 DEBS      := sanlock python3-sanlock python3-venv iputils-ping dnsutils netcat-openbsd
 
 .PHONY: venv deps run check faults bench lint clean
-
-# faketime: the fault suite moves the daemons' wall clock with libfaketime (F17)
-DEBS      += faketime
-
 deps:
 	@missing=""; for p in $(DEBS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
@@ -42,6 +38,8 @@ check: venv
 FAULTS_REPORT ?= reports/faults.md
 faults: venv
 	$(VPY) -m pytest -q tests/faults --faults-report=$(FAULTS_REPORT)
+# faketime: the fault suite moves the daemons' wall clock with libfaketime (F17)
+DEBS      += faketime
 
 bench: venv
 	$(VPY) benchmarks/run.py
