@@ -10,6 +10,7 @@ LAB_HOSTS ?= 3
 DEBS      := sanlock python3-sanlock python3-venv iputils-ping dnsutils netcat-openbsd
 
 .PHONY: venv deps run check faults bench lint clean
+
 deps:
 	@missing=""; for p in $(DEBS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
