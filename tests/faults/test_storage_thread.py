@@ -23,7 +23,7 @@ from tests.monitorsupport.wait import wait_for
 pytestmark = pytest.mark.integration
 
 WATCHDOG_SEC = 4.0
-STALE_SECS = 3  # OVIRT_HA_METADATA_STALE_SECS where the broker supports it
+STALE_SECS = 3
 MARKER_SLOT = 7
 
 
@@ -33,27 +33,32 @@ def lab(shared_cluster):
 
 
 @pytest.fixture
-def supervised(lab, tmp_path):
-    """Host 1's broker run by a Supervisor with the test hooks on."""
+def supervise(lab, tmp_path):
+    """start(extra_env) -> host 1's broker run by a Supervisor with the test hooks on."""
     host = lab.hosts[1]
-    host.stop_broker()
     hooks = tmp_path / "hooks"
     hooks.mkdir()
-    env = dict(host.env, OVIRT_HA_TEST_HOOKS=str(hooks),
-               OVIRT_HA_METADATA_STALE_SECS=str(STALE_SECS))
-    write_marker(lab, 1)  # known to the broker from its first (full) read on
-    sup = Supervisor("broker", BROKER, env, tmp_path / "broker.log", tmp_path / "notify",
-                     watchdog_sec=WATCHDOG_SEC)
-    sup.start()
-    try:
+    hook = hooks / testhooks.STORAGE_THREAD
+    log = tmp_path / "broker.log"
+    started: list[Supervisor] = []
+
+    def start(**extra_env: str) -> Supervisor:
+        host.stop_broker()
+        write_marker(lab, 1)  # known to the broker from its first (full) read on
+        env = dict(host.env, OVIRT_HA_TEST_HOOKS=str(hooks), **extra_env)
+        sup = Supervisor("broker", BROKER, env, log, tmp_path / "notify",
+                         watchdog_sec=WATCHDOG_SEC)
+        started.append(sup)
+        sup.start()
         sup.wait_ready()
-        yield host, sup, hooks / testhooks.STORAGE_THREAD, tmp_path / "broker.log"
-    finally:
-        (hooks / testhooks.STORAGE_THREAD).unlink(missing_ok=True)
-        rc = sup.stop()
-        directio.write(str(lab.metadata_path), MARKER_SLOT * SLOT, bytes(SLOT))
-        host.start_broker()
-    assert rc == 0
+        return sup
+
+    yield host, start, hook, log
+    hook.unlink(missing_ok=True)
+    rcs = [sup.stop() for sup in started]
+    directio.write(str(lab.metadata_path), MARKER_SLOT * SLOT, bytes(SLOT))
+    host.start_broker()
+    assert rcs == [0] * len(rcs)
 
 
 def write_marker(lab, ts: int) -> None:
@@ -69,8 +74,9 @@ def serves_marker(host, ts: int) -> bool:
 
 @pytest.mark.row("F02")
 @pytest.mark.timeout(120)
-def test_internal_error_in_storage_thread(lab, supervised, row):
-    host, sup, hook, log = supervised
+def test_internal_error_in_storage_thread(lab, supervise, row):
+    host, start_broker, hook, log = supervise
+    sup = start_broker()
     pid = sup.pid
     wait_for(lambda: serves_marker(host, 1), 30, 0.1)
     load = VerbLoad(procsupport.status_verbs(host.link(5)), threads=1, pause=0.02)
@@ -100,8 +106,10 @@ def test_internal_error_in_storage_thread(lab, supervised, row):
 
 @pytest.mark.row("F06")
 @pytest.mark.timeout(180)
-def test_parked_storage_thread_restarted_by_watchdog(lab, supervised, row):
-    host, sup, hook, log = supervised
+def test_parked_storage_thread_restarted_by_watchdog(lab, supervise, row):
+    host, start_broker, hook, log = supervise
+    # a short stale bound where the broker supports one (30 s otherwise)
+    sup = start_broker(OVIRT_HA_METADATA_STALE_SECS=str(STALE_SECS))
     pid = sup.pid
     wait_for(lambda: sup.listener.watchdogs > 0, 10, 0.05)
     hook.write_text("park")
