@@ -22,7 +22,7 @@ from tests.monitorsupport.lab import replace_conf_volume_member
 pytestmark = pytest.mark.integration
 
 STATE = "state_transition"
-SMTP_TIMEOUT = 10  # broker.conf smtp-timeout: seconds per SMTP socket operation
+SMTP_TIMEOUT = 5  # broker.conf smtp-timeout: seconds per SMTP socket operation
 CALLS = constants.NOTIFY_WORKERS + 1
 
 
