@@ -7,7 +7,7 @@ VENV      ?= .venv
 VPY       := $(VENV)/bin/python
 LAB_ROOT  ?= /var/tmp/ovirt-ha-lab
 LAB_HOSTS ?= 3
-DEBS      := sanlock python3-sanlock python3-venv iputils-ping dnsutils netcat-openbsd
+DEBS      := sanlock python3-sanlock python3-defusedxml python3-venv iputils-ping dnsutils netcat-openbsd
 
 .PHONY: venv deps run check faults bench lint clean
 

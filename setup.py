@@ -14,7 +14,7 @@ setup(
             "lab/vdsm_standin/vdsm/*/*.py",
         ],
     },
-    install_requires=[],
+    install_requires=["defusedxml"],  # Debian: python3-defusedxml
     extras_require={
         "test": [
             "pytest>=7",

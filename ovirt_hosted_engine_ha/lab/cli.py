@@ -12,6 +12,8 @@
     ovirt-ha-lab sim         --root DIR --host K [NAME=VALUE ...] [--verb VERB MODE]
                              [--seconds S] [--code C] [--message M]
                              [--vm STATUS [--exit-code C] [--exit-reason R] [--exit-message M]]
+    ovirt-ha-lab engine      --root DIR set-memory MIB | set-cpus N | show
+                             edit the engine VM as in the engine: a new OVF in the OVF_STORE
 
 `up` starts each host's agent once the brokers are ready, unless
 --no-agents (or the agent is not installed: then it says so). `run` takes
@@ -26,7 +28,7 @@ import signal
 import sys
 import time
 
-from . import agentproc, clusterview, errors, hostfaults, status
+from . import agentproc, clusterview, engine_ovf, errors, hostfaults, status
 from .cluster import Cluster, Host
 from .vdsm_sim import knobs
 
@@ -68,6 +70,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("restore", "undo every degradation of host K", host=True)
     maint = add("maintenance", "set HA maintenance through host K's vdsm", host=True)
     maint.add_argument("mode", choices=sorted(MAINTENANCE))
+    engine = add("engine", "change the engine VM as an administrator does in the engine "
+                 "(published in the OVF_STORE)")
+    engine.add_argument("action", choices=("set-memory", "set-cpus", "show"))
+    engine.add_argument("value", type=int, nargs="?", help="MiB for set-memory, vCPUs for "
+                        "set-cpus")
     sim = add("sim", "show or change a host's vdsm simulator knobs")
     sim.add_argument("--host", type=int, required=True, help="host number")
     sim.add_argument("knobs", nargs="*", metavar="NAME=VALUE",
@@ -214,10 +221,26 @@ def cmd_sim(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_engine(args: argparse.Namespace) -> int:
+    cluster = Cluster.attach(args.root)
+    if args.action == "show":
+        vm = engine_ovf.load_definition(cluster.layout)
+    elif args.value is None:
+        raise errors.LabDetailError(f"{args.action} needs a value")
+    elif args.action == "set-memory":
+        vm = engine_ovf.change(cluster.layout, cluster.ids, memory_mib=args.value)
+    else:
+        vm = engine_ovf.change(cluster.layout, cluster.ids, vcpus=args.value)
+    print(f"engine VM: {vm.memory_mib} MiB, {vm.vcpus} vCPUs (OVF generation "
+          f"{vm.generation}); each host's broker copies it into its vm.conf within its "
+          "refresh period")
+    return 0
+
+
 COMMANDS = {"up": cmd_up, "status": cmd_status, "down": cmd_down, "run": cmd_run,
             "kill-host": cmd_kill_host, "start-host": cmd_start_host,
             "degrade": cmd_degrade, "restore": cmd_restore, "maintenance": cmd_maintenance,
-            "sim": cmd_sim}
+            "sim": cmd_sim, "engine": cmd_engine}
 
 
 def main(argv: list[str] | None = None) -> int:

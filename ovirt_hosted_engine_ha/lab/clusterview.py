@@ -32,6 +32,7 @@ class HostView:
     vdsm: bool                      # its simulator answered
     degraded: list[str]
     unchanged_for: float | None = None  # seconds the slot's timestamp has not changed
+    vm_memory: str | None = None    # memSize in the host's vm.conf (the broker's copy)
 
     @property
     def state(self) -> str:
@@ -91,6 +92,7 @@ class Watcher:
             view = HostView(k, pids, slots.get(k), vms.get(vm_id), vdsm,
                             list(host.record.degraded))
             view.unchanged_for = self._unchanged_for(view)
+            view.vm_memory = vm_conf_memory(host.layout.vm_conf)
             hosts.append(view)
         try:
             lease: dict | None = c.read_lease()
@@ -140,19 +142,32 @@ class Watcher:
             return f"no answer ({reason})"
 
 
+def vm_conf_memory(path: Path) -> str | None:
+    """memSize (MiB) in a vm.conf, None when the file or the key is missing."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() == "memSize":
+            return value.strip()
+    return None
+
+
 def _cell(value: object) -> str:
     return "-" if value is None else str(value)
 
 
 def format_view(view: ClusterView) -> str:
     header = ("host", "agent state", "score", "slot engine", "vm here", "slot age",
-              "pids sanlock/probe/vdsm/broker/agent", "degraded")
+              "vm.conf MiB", "pids sanlock/probe/vdsm/broker/agent", "degraded")
     rows = [header]
     for h in view.hosts:
         age = "-" if h.unchanged_for is None else f"{h.unchanged_for:.0f}s"
         rows.append((
             f"host{h.host_id}", h.state, _cell(h.slot.score if h.slot else None), h.engine,
-            h.vm or ("-" if h.vdsm else "no vdsm"), age,
+            h.vm or ("-" if h.vdsm else "no vdsm"), age, _cell(h.vm_memory),
             "/".join(_cell(h.pids[k]) for k in KINDS), ",".join(h.degraded) or "-"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
@@ -192,6 +207,8 @@ def hints(view: ClusterView) -> list[str]:
         ("make a host's score drop (network, storage or load), then undo it:",
          [f"{lab} degrade --root {root} {engine} network",
           f"{lab} restore --root {root} {engine}"]),
+        ("change the engine VM in the engine (every host's vm.conf follows within 10 s):",
+         [f"{lab} engine --root {root} set-memory 8192"]),
         (f"the cluster as host{other} sees it; local maintenance of a host without the VM:",
          [f"OVIRT_HA_ROOT={root}/host{other} {client} vm-status",
           f"OVIRT_HA_ROOT={root}/host{other} {client} set-maintenance --mode local"]),

@@ -86,6 +86,11 @@ class HostLayout:
         return self.root / "var/log/vdsm/engine-vm.log"
 
     @property
+    def vm_conf(self) -> Path:
+        """The broker's local copy of the engine VM's configuration."""
+        return self.root / "var/run/ovirt-hosted-engine-ha/vm.conf"
+
+    @property
     def ha_conf(self) -> Path:
         return self.root / "var/lib/ovirt-hosted-engine-ha/ha.conf"
 

@@ -37,6 +37,10 @@ class LabIds:
     vm_id: str = dataclasses.field(default_factory=_uuid)
     vm_disk_id: str = dataclasses.field(default_factory=_uuid)
     vm_disk_vol_id: str = dataclasses.field(default_factory=_uuid)
+    ovf_store_image_1: str = dataclasses.field(default_factory=_uuid)
+    ovf_store_volume_1: str = dataclasses.field(default_factory=_uuid)
+    ovf_store_image_2: str = dataclasses.field(default_factory=_uuid)
+    ovf_store_volume_2: str = dataclasses.field(default_factory=_uuid)
 
 
 @dataclasses.dataclass

@@ -6,8 +6,9 @@
 
 Volumes: metadata (sparse, 1 GiB), lockspace (1 MiB, initialised through a
 sanlock daemon by `sanlock_child`), configuration (tar archive), engine VM
-disk (sparse, 1 GiB). `<sdUUID>/ha_agent/` is left to the brokers, which
-(re)create its links to the prepared volumes.
+disk (sparse, 1 GiB), the engine's two OVF_STORE volumes (1 MiB each, the
+engine VM's OVF published into them: engine_ovf.py). `<sdUUID>/ha_agent/`
+is left to the brokers, which (re)create its links to the prepared volumes.
 
 As in vdsm, the domain also has its own sanlock lockspace ``dom_md/ids``
 (joined by vdsm's domain monitor with the host id) and an external leases
@@ -22,8 +23,9 @@ import time
 from pathlib import Path
 
 from ..env import constants
-from . import conffiles
+from . import conffiles, engine_ovf
 from .layout import REMOTE_PATH, Layout
+from .ovf_template import VmDefinition
 from .record import LabIds
 from .vdsm_sim.domains import DOMAIN_MD, format_key_values
 
@@ -55,6 +57,10 @@ def volumes(ids: LabIds, fqdn: str = conffiles.DEFAULT_FQDN) -> dict[str, Volume
                        content=conffiles.conf_archive(ids, fqdn)),
         "vm_disk": Volume(ids.vm_disk_id, ids.vm_disk_vol_id, GiB,
                           "hosted-engine VM disk", "DATA"),
+        **{f"ovf_store_{n}": Volume(image, volume, engine_ovf.VOLUME_SIZE,
+                                   engine_ovf.description(ids.sd_uuid, 0), "OVFS",
+                                   sparse=False)
+           for n, (image, volume) in enumerate(engine_ovf.volumes(ids), start=1)},
     }
 
 
@@ -120,4 +126,5 @@ def create(layout: Layout, ids: LabIds, sector: int,
         meta = format_key_values(volume_metadata(ids, vol, size), eof=True)
         path.with_name(path.name + ".meta").write_text(meta)
         paths[name] = path
+    engine_ovf.publish(layout, ids, VmDefinition())
     return paths
