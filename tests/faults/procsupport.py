@@ -4,7 +4,7 @@
   runs a Type=notify unit, its output lines timestamped as they arrive;
 - `VerbLoad`: threads calling verbs on a broker in a loop, recording each
   call's latency and every failure (the "other callers" of a fault row);
-- `p99`, `proc_sample`: figures.
+- `p99`, `ms`: figures (what /proc says of a process: benchmarks/procstats.py).
 """
 
 import os
@@ -163,22 +163,6 @@ def p99(values: list[float]) -> float:
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
-
-
-def threads_of(pid: int) -> int:
-    return len(os.listdir(f"/proc/{pid}/task"))
-
-
-def fds_of(pid: int) -> int:
-    return len(os.listdir(f"/proc/{pid}/fd"))
-
-
-def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError(f"no VmRSS for {pid}")
 
 
 def alive(pid: int) -> bool:

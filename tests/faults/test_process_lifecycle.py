@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from benchmarks import procstats
 from tests.brokersupport import host_slot, inquire
 from tests.faults import procsupport
 from tests.faults.procsupport import VerbLoad, ms, status_verbs
@@ -59,7 +60,7 @@ def test_sigterm_with_monitors_and_host_id(lab, host, tmp_path, row):
     # every monitor has measured once: their threads are busy, not parked
     wait_for(lambda: all(link.get_monitor_status(t) != "None"
                          for t in ("mem-free", "storage-domain", "mgmt-bridge")), 30, 0.2)
-    threads = procsupport.threads_of(broker.pid)
+    threads = procstats.snapshot(broker.pid).threads
     assert inquire(host, 1, lab.lockspace_path) == "True"
 
     start = time.monotonic()

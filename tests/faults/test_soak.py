@@ -20,6 +20,7 @@ import time
 
 import pytest
 
+from benchmarks import procstats
 from tests.brokersupport import host_slot
 from tests.faults import procsupport
 from tests.faults.procsupport import VerbLoad, ms
@@ -72,8 +73,8 @@ def test_soak_mixed_verbs(shared_cluster, row):
     start = time.monotonic()
     try:
         while (now := time.monotonic() - start) < SOAK_SECS:
-            samples.append((now, procsupport.rss_kib(pid), procsupport.threads_of(pid),
-                            procsupport.fds_of(pid)))
+            seen = procstats.snapshot(pid)
+            samples.append((now, int(seen.rss_mib * 1024), seen.threads, seen.fds))
             if trace is not None:
                 print(*samples[-1], file=trace, flush=True)
             time.sleep(SAMPLE_SECS)
