@@ -107,7 +107,7 @@ def test_kill9_in_put_stats_storms(shared_cluster, tmp_path, row):
             link.lock_host_id(HOST_ID)
             before = list(acked)
             wait_for(grew(acked, before), 30, 0.002)
-            time.sleep(rng.uniform(0.0, 0.15))
+            time.sleep(rng.uniform(0.0, 0.1))
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(10)
             acks_at_kill += sum(acked) - sum(before)
