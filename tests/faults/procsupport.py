@@ -20,6 +20,7 @@ from ovirt_hosted_engine_ha.lab.notify import NotifyListener
 from ovirt_hosted_engine_ha.lib.brokerlink import BrokerLink
 
 BROKER = [sys.executable, "-m", "ovirt_hosted_engine_ha.broker"]
+STARTED: list["Daemon"] = []  # every Daemon, so a fixture can kill what a failed test left
 
 
 class Daemon:
@@ -35,6 +36,7 @@ class Daemon:
         self.started = time.monotonic()
         self.proc = subprocess.Popen((prefix or []) + command, env=env, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True)
+        STARTED.append(self)
         self.lines: list[tuple[float, str]] = []
         self.ready_at: float | None = None
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -97,6 +99,15 @@ class Daemon:
 
     def close(self) -> None:
         self.notify.close()
+
+
+def kill_leftovers() -> None:
+    """SIGKILL every Daemon still running (after a failed test)."""
+    while STARTED:
+        daemon = STARTED.pop()
+        if daemon.proc.poll() is None:
+            daemon.kill()
+        daemon.close()
 
 
 def broker(host, notify_path: str | Path, **kwargs) -> Daemon:

@@ -96,6 +96,7 @@ def test_kill9_in_put_stats_storms(shared_cluster, tmp_path, row):
     acks_at_kill = 0
     link = host.link(30)
     started = time.monotonic()
+    proc = None
     try:
         for cycle in range(KILLS):
             listener.reset()
@@ -119,6 +120,9 @@ def test_kill9_in_put_stats_storms(shared_cluster, tmp_path, row):
             torn += [f"cycle {cycle}: {x}" for x in t]
             lost += [f"cycle {cycle}: {x}" for x in lo]
     finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
         stop.set()
         for w in writers:
             w.join(15)

@@ -32,6 +32,7 @@ def host(lab, tmp_path):
     host = lab.hosts[1]
     host.stop_broker()
     yield host
+    procsupport.kill_leftovers()
     if host.broker_pid is None:
         if os.path.exists(host.socket_path) and not _answers(host):
             os.unlink(host.socket_path)
