@@ -59,6 +59,8 @@ check: venv
 FAULTS_REPORT ?= reports/faults.md
 faults: venv
 	$(VPY) -m pytest -q tests/faults --faults-report=$(FAULTS_REPORT)
+# faketime: the fault suite moves the daemons' wall clock with libfaketime (F17)
+DEBS      += faketime
 
 bench: venv
 	$(VPY) benchmarks/run.py

@@ -23,6 +23,7 @@ from ..lib.changelog import ChangeLog
 from .lockspace import Lockspace
 from .metadata_cache import MetadataCache
 from .storage_broker import StorageBroker
+from .testhooks import storage_thread as test_hook
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ class MetadataReader:
 
     def read_once(self) -> None:
         """One refresh of the cache from storage; raises StorageError on failure."""
+        test_hook()  # inert unless the fault suite set OVIRT_HA_TEST_HOOKS
         hosts = self._lockspace.live_hosts()
         generations = self._cache.generations()
         started = self._clock()
