@@ -20,6 +20,7 @@ from typing import Any
 
 from ..env import config, constants, paths
 from ..lib import exceptions, metadata
+from ..lib.pause import pause
 from .clock import Clock
 from .env import Broker, ServiceNotUp
 from .vm_conf import VmConf
@@ -51,7 +52,7 @@ class HostEnv:
     def __init__(self, conf: config.HostedEngineConf, broker: Broker, clock: Clock,
                  vm_uuid: str, call: Callable[..., Any] = _vdsm_call,
                  ping: Callable[[], None] = _vdsm_ping,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = pause) -> None:
         self.broker = broker
         self._clock = clock
         self._ping = ping

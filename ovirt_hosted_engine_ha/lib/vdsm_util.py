@@ -11,12 +11,12 @@ connection is being (re)made.
 
 import logging
 import threading
-import time
 
 from vdsm import client  # type: ignore[import-not-found]
 
 from ..env import constants
 from . import exceptions
+from .pause import pause
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def connect(timeout: float = constants.VDSCLI_SSL_TIMEOUT,
         last_error: Exception | None = None
         for attempt in range(retries):
             if attempt:
-                time.sleep(delay)
+                pause(delay)
             try:
                 if _client is None:
                     _client = client.connect(host="localhost", timeout=timeout)
