@@ -46,6 +46,9 @@ WORKERS = 16
 SLOW_DISPATCHERS = 8
 BACKLOG = 128
 PEERCRED = struct.Struct("3i")
+# Kernel-side timeouts (SO_RCVTIMEO/SO_SNDTIMEO) on a blocking socket: a large answer
+# goes out in one sendmsg() that waits for the peer inside the kernel, holding no GIL.
+_FAST_TIMEVAL = struct.pack("ll", 0, int(FAST_WAIT * 1_000_000))
 _REPR = reprlib.Repr()
 _REPR.maxstring = _REPR.maxother = 80
 
@@ -181,6 +184,7 @@ class BrokerServer:
             return
         deadline = time.monotonic() + self.request_timeout
         reader = http10.RequestReader(MAX_REQUEST_BYTES)
+        _set_fast_timeouts(sock)
         try:
             request = _read_at_once(sock, reader)
         except http10.HttpError as e:
@@ -204,6 +208,8 @@ class BrokerServer:
 
         def run() -> None:
             try:
+                sock.setblocking(True)
+                _set_fast_timeouts(sock)
                 self._answer(sock, self.respond(request, uid))
             except Exception:
                 log.debug("Connection failed", exc_info=True)
@@ -215,7 +221,6 @@ class BrokerServer:
 
     def _answer(self, sock: socket.socket, chunks: list[bytes]) -> None:
         """Write `chunks`; what the peer does not take at once goes to the slow lane."""
-        sock.settimeout(FAST_WAIT)
         try:
             rest = _send_some(sock, chunks)
         except OSError:
@@ -292,17 +297,20 @@ def _checked(headers: dict[str, str]) -> Iterable[tuple[str, str]]:
     return headers.items()
 
 
+def _set_fast_timeouts(sock: socket.socket) -> None:
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _FAST_TIMEVAL)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _FAST_TIMEVAL)
+
+
 def _read_at_once(sock: socket.socket, reader: http10.RequestReader) -> http10.Request | None:
-    """The request if it arrives within FAST_WAIT, else None (the peer is slow)."""
+    """The request if it arrives within about FAST_WAIT, else None (the peer is slow)."""
     until = time.monotonic() + FAST_WAIT
     while True:
-        left = until - time.monotonic()
-        if left <= 0:
+        if time.monotonic() > until:
             return None
-        sock.settimeout(left)
         try:
             data = sock.recv(65536)
-        except TimeoutError:
+        except BlockingIOError:  # SO_RCVTIMEO expired
             return None
         if not data:
             raise ConnectionResetError("the peer closed before sending a request")
@@ -312,12 +320,13 @@ def _read_at_once(sock: socket.socket, reader: http10.RequestReader) -> http10.R
 
 
 def _send_some(sock: socket.socket, chunks: list[bytes]) -> list[memoryview]:
-    """Send until done (returns []) or until a send times out (raises TimeoutError)."""
+    """Send until done (returns []) or until a send makes no progress within
+    SO_SNDTIMEO (returns what is left)."""
     views = [memoryview(c) for c in chunks]
     while views:
         try:
             sent = sock.sendmsg(views)
-        except TimeoutError:
+        except BlockingIOError:
             break
         while sent and views:
             if sent >= len(views[0]):

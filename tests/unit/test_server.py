@@ -57,7 +57,8 @@ def huge(ctx):
     return Marshalled({"1": xmlrpc.client.Binary(os.urandom(3 * 1024 * 1024))})
 
 
-HANDLERS = {"huge": huge, "echo": echo, "fail": fail, "crash": crash, "slow": slow, "fast": fast, "big": big}
+HANDLERS = {"huge": huge, "echo": echo, "fail": fail, "crash": crash, "slow": slow,
+            "fast": fast, "big": big}
 
 
 @pytest.fixture

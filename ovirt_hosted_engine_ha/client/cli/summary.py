@@ -73,7 +73,8 @@ def render(hosts: dict[int, dict[str, Any]], global_maintenance: bool) -> str:
     for host_id, entry in hosts.items():
         engine, running = _engine(entry)
         group = _group(entry, running)
-        score = entry.get("score") if isinstance(entry.get("score"), int) else 0
+        raw_score = entry.get("score")
+        score = raw_score if isinstance(raw_score, int) else 0
         groups[group].append((-score if group == 5 else 0, host_id, _line(entry, engine)))
     stale = len(groups[2])
     engine_at = ", ".join(str(h) for _, h, _ in sorted(groups[0])) or "no host"
