@@ -19,11 +19,16 @@ import os
 import random
 import time
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from ..lib import directio, metadata
 
+if TYPE_CHECKING:
+    from .cluster import Cluster
+
 SLOT = 4096
 RUN = 256  # slots per write (1 MiB)
+CYCLE_SECS = 10.0  # an agent's publishing period
 
 DOWN = ('{"vm": "down", "health": "bad", "detail": "unknown", '
         '"reason": "vm not running on this host"}')
@@ -119,3 +124,28 @@ def simulated_ids(total: int, real: Iterable[int]) -> list[int]:
     return [i for i in range(1, total + 1) if i not in taken]
 
 
+
+
+def fill_cluster(cluster: "Cluster", total: int, restart_brokers: bool = False) -> Filler:
+    """Simulated hosts up to id `total` in `cluster`'s volume; with `restart_brokers`
+    every broker restarts (its first full scan sees them) and retakes its host id."""
+    filler = Filler(cluster.metadata_path, simulated_ids(total, cluster.hosts))
+    filler.write_all()
+    if restart_brokers:
+        for host in cluster.hosts.values():
+            if host.broker_pid is None:
+                continue
+            host.stop_broker()
+            host.start_broker()
+            host.link(200).lock_host_id(host.id)
+    return filler
+
+
+def follow(filler: Filler, period: float = CYCLE_SECS,
+           rounds: int | None = None) -> None:
+    """Publish like running agents: a new cycle every `period` seconds."""
+    done = 0
+    while rounds is None or done < rounds:
+        time.sleep(period)  # the agents' cycle, not a readiness wait
+        filler.advance()
+        done += 1

@@ -53,11 +53,16 @@ def big(ctx):
     return Marshalled({"1": xmlrpc.client.Binary(b"x" * 20000)})
 
 
+def aged(ctx):
+    return Marshalled({"1": xmlrpc.client.Binary(b"y" * 10)}).with_headers(
+        {"X-HA-Metadata-Age": "2.5"})
+
+
 def huge(ctx):
     return Marshalled({"1": xmlrpc.client.Binary(os.urandom(3 * 1024 * 1024))})
 
 
-HANDLERS = {"huge": huge, "echo": echo, "fail": fail, "crash": crash, "slow": slow,
+HANDLERS = {"aged": aged, "huge": huge, "echo": echo, "fail": fail, "crash": crash, "slow": slow,
             "fast": fast, "big": big}
 
 
@@ -433,3 +438,52 @@ def test_peers_not_reading_their_answer_hold_no_worker(served):
     finally:
         for s in peers:
             s.close()
+
+
+# The client's fast decoding of get_stats-shaped answers
+
+
+def stdlib_decode(body: bytes):
+    (value,), _ = xmlrpc.client.loads(body, use_builtin_types=False)
+    return value
+
+
+@pytest.mark.parametrize("value", [
+    {},
+    {"0": xmlrpc.client.Binary(b"")},
+    {str(i): xmlrpc.client.Binary(os.urandom(i * 37 % 4097)) for i in range(0, 300, 7)},
+])
+def test_slot_struct_decoded_as_the_stdlib_does(value):
+    body = xmlrpc.client.dumps((value,), methodresponse=True, allow_none=True).encode()
+    fast = unixrpc.decode_slot_struct(body)
+    assert fast is not None
+    assert {k: v.data for k, v in fast.items()} == \
+        {k: v.data for k, v in stdlib_decode(body).items()}
+    assert all(type(v) is xmlrpc.client.Binary for v in fast.values())
+
+
+@pytest.mark.parametrize("value", [
+    "ok", [1, 2], {"a": xmlrpc.client.Binary(b"x")}, {"1": "text"},
+    {"1": xmlrpc.client.Binary(b"x"), "2": 3}, xmlrpc.client.Fault(4, "no"),
+])
+def test_other_answers_left_to_the_stdlib(value):
+    args = value if isinstance(value, xmlrpc.client.Fault) else (value,)
+    body = xmlrpc.client.dumps(args, methodresponse=True, allow_none=True).encode()
+    assert unixrpc.decode_slot_struct(body) is None
+
+
+def test_client_keeps_the_answers_headers(served):
+    srv, _ = served
+    transport = unixrpc.UnixTransport(timeout=10)
+    client = xmlrpc.client.ServerProxy(unixrpc.socket_url(srv.socket_path), transport=transport)
+    assert client.big()["1"].data == b"x" * 20000
+    assert transport.last_headers["content-encoding"] == "gzip"
+    assert transport.last_headers["content-type"] == "text/xml"
+
+
+def test_marshalled_headers_are_written(served):
+    srv, _ = served
+    transport = unixrpc.UnixTransport(timeout=10)
+    client = xmlrpc.client.ServerProxy(unixrpc.socket_url(srv.socket_path), transport=transport)
+    assert client.aged()["1"].data == b"y" * 10
+    assert transport.last_headers["x-ha-metadata-age"] == "2.5"
