@@ -58,8 +58,31 @@ class _DepthGuard:
         self._end(tag)
 
 
+_PARSED: dict[bytes, tuple[tuple, str | None]] = {}
+_PARSED_LIMIT = 256
+_PARSED_MAX_BYTES = 1024
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
 def loads(data: bytes) -> tuple[tuple, str | None]:
-    """Parse a methodCall into (params, method name)."""
+    """Parse a methodCall into (params, method name).
+
+    Small requests whose parameters are all immutable (get_stats,
+    is_host_alive, status_monitor("mem-free"), ...) arrive byte for byte the
+    same many times: their parse is remembered (bounded), a parse error never.
+    """
+    known = _PARSED.get(data)
+    if known is not None:
+        return known
+    parsed = _parse(data)
+    if len(data) <= _PARSED_MAX_BYTES and all(type(p) in _IMMUTABLE for p in parsed[0]):
+        if len(_PARSED) >= _PARSED_LIMIT:
+            _PARSED.clear()
+        _PARSED[data] = parsed
+    return parsed
+
+
+def _parse(data: bytes) -> tuple[tuple, str | None]:
     unmarshaller = xmlrpc.client.Unmarshaller(use_builtin_types=False)
     guard = _DepthGuard(unmarshaller)
     parser = pyexpat.ParserCreate(None, None)
