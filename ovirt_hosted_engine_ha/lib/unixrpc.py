@@ -7,9 +7,9 @@ broker cannot hang a caller that asked for a timeout). The server closes
 every connection after its answer, so each call opens a new connection.
 
 Answers that are a struct of base64 values (get_stats: up to 2001 slots,
-11 MB of XML) are decoded by `decode_slot_struct` with one regular
-expression and the C base64 decoder when their bytes have exactly the
-stdlib marshaller's layout; anything else goes to the stdlib parser. The
+11 MB of XML) are decoded by `decode_slot_struct` with bytes.find and the
+C base64 decoder when their bytes have exactly the stdlib marshaller's
+layout; anything else goes to the stdlib parser. The
 headers of the last answer are kept in `UnixTransport.last_headers`.
 
 No process-wide marshaller patch is installed (upstream replaces the int
@@ -22,7 +22,6 @@ import binascii
 import gzip
 import http.client
 import os
-import re
 import socket
 import xmlrpc.client
 
@@ -54,8 +53,9 @@ class UnixHTTPConnection(http.client.HTTPConnection):
 _STRUCT_HEAD = (b"<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n"
                 b"<value><struct>\n")
 _STRUCT_TAIL = b"</struct></value>\n</param>\n</params>\n</methodResponse>\n"
-_MEMBER = re.compile(rb"<member>\n<name>([0-9]{1,9})</name>\n<value><base64>\n"
-                     rb"([A-Za-z0-9+/=\n]*)</base64></value>\n</member>\n")
+_OPEN = b"<member>\n<name>"
+_MIDDLE = b"</name>\n<value><base64>\n"
+_CLOSE = b"</base64></value>\n</member>\n"
 
 
 def decode_slot_struct(data: bytes) -> dict[str, xmlrpc.client.Binary] | None:
@@ -66,17 +66,23 @@ def decode_slot_struct(data: bytes) -> dict[str, xmlrpc.client.Binary] | None:
     end = len(data) - len(_STRUCT_TAIL)
     pos = len(_STRUCT_HEAD)
     result: dict[str, xmlrpc.client.Binary] = {}
-    match = _MEMBER.match
     while pos < end:
-        m = match(data, pos, end)
-        if m is None:
+        if not data.startswith(_OPEN, pos):
             return None
-        try:
-            result[m.group(1).decode("ascii")] = xmlrpc.client.Binary(
-                binascii.a2b_base64(m.group(2)))
-        except binascii.Error:
+        name_at = pos + len(_OPEN)
+        name_end = data.find(_MIDDLE, name_at, name_at + 10 + len(_MIDDLE))
+        name = data[name_at:name_end]
+        if name_end < 0 or not name.isdigit():
             return None
-        pos = m.end()
+        value_at = name_end + len(_MIDDLE)
+        value_end = data.find(_CLOSE, value_at, end)
+        if value_end < 0:
+            return None
+        value = data[value_at:value_end]
+        if b"<" in value or b"&" in value:  # markup or an entity: not plain base64
+            return None
+        result[name.decode("ascii")] = xmlrpc.client.Binary(binascii.a2b_base64(value))
+        pos = value_end + len(_CLOSE)
     return result
 
 

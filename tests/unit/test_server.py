@@ -487,3 +487,14 @@ def test_marshalled_headers_are_written(served):
     client = xmlrpc.client.ServerProxy(unixrpc.socket_url(srv.socket_path), transport=transport)
     assert client.aged()["1"].data == b"y" * 10
     assert transport.last_headers["x-ha-metadata-age"] == "2.5"
+
+
+@pytest.mark.parametrize("member", [
+    b"<member>\n<name>1</name>\n<value><base64>\nQUFB&#65;\n</base64></value>\n</member>\n",
+    b"<member>\n<name>1</name>\n<value><base64>\nQUFB<!-- x -->\n</base64></value>\n</member>\n",
+    b"<member>\n<name>x1</name>\n<value><base64>\nQUFB\n</base64></value>\n</member>\n",
+])
+def test_slot_struct_with_markup_left_to_the_stdlib(member):
+    body = (b"<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value><struct>\n"
+            + member + b"</struct></value>\n</param>\n</params>\n</methodResponse>\n")
+    assert unixrpc.decode_slot_struct(body) is None
