@@ -244,7 +244,13 @@ class BrokerServer:
                 return [http10.error(400, str(e))]
         elif encoding != "identity":
             return [http10.error(501, "unsupported Content-Encoding")]
-        return _send_form(self.dispatch_request(data, uid), request.accepts_gzip)
+        answer = self.dispatch_request(data, uid)
+        try:
+            return _send_form(answer, request.accepts_gzip)
+        except Exception:
+            log.exception("Sending an answer failed")
+            return _send_form(wire.dumps_fault(FaultCode.INTERNAL,
+                                               "internal error, see the broker log"), False)
 
     def dispatch_request(self, data: bytes, uid: int = -1) -> "bytes | wire.Marshalled":
         try:

@@ -53,6 +53,7 @@ class SlowLane:
         self._incoming: collections.deque[_Conn] = collections.deque()
         self._conns: dict[socket.socket, _Conn] = {}
         self._stopping = False
+        self._ended = False
         self._full_reported = False
         self._thread = threading.Thread(target=self._run, name="SlowLane", daemon=True)
 
@@ -78,6 +79,9 @@ class SlowLane:
         self._submit(_Conn(sock, deadline, -1, None, list(chunks)))
 
     def _submit(self, conn: _Conn) -> None:
+        if self._ended:
+            conn.sock.close()
+            return
         self._incoming.append(conn)
         self._wake()
 
@@ -99,7 +103,10 @@ class SlowLane:
                     else:
                         self._step(key.data)
                 self._expire()
+        except Exception:
+            log.exception("The slow lane failed; slow connections are closed from now on")
         finally:
+            self._ended = True
             for conn in list(self._conns.values()):
                 self._close(conn)
             self._adopt_and_close()
@@ -163,7 +170,11 @@ class SlowLane:
         if request is not None:
             self._selector.unregister(conn.sock)
             del self._conns[conn.sock]
-            self._on_request(conn.sock, request, conn.uid, conn.deadline)
+            try:
+                self._on_request(conn.sock, request, conn.uid, conn.deadline)
+            except Exception:
+                log.exception("Dispatching a slow request failed")
+                conn.sock.close()
 
     def _switch_to_write(self, conn: _Conn, chunks: list[Buffer]) -> None:
         conn.reader = None

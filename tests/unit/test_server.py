@@ -58,12 +58,16 @@ def aged(ctx):
         {"X-HA-Metadata-Age": "2.5"})
 
 
+def badheader(ctx):
+    return Marshalled("x").with_headers({"X-Bad": "a\r\nInjected: 1"})
+
+
 def huge(ctx):
     return Marshalled({"1": xmlrpc.client.Binary(os.urandom(3 * 1024 * 1024))})
 
 
-HANDLERS = {"aged": aged, "huge": huge, "echo": echo, "fail": fail, "crash": crash, "slow": slow,
-            "fast": fast, "big": big}
+HANDLERS = {"badheader": badheader, "aged": aged, "huge": huge, "echo": echo, "fail": fail,
+            "crash": crash, "slow": slow, "fast": fast, "big": big}
 
 
 @pytest.fixture
@@ -498,3 +502,27 @@ def test_slot_struct_with_markup_left_to_the_stdlib(member):
     body = (b"<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value><struct>\n"
             + member + b"</struct></value>\n</param>\n</params>\n</methodResponse>\n")
     assert unixrpc.decode_slot_struct(body) is None
+
+
+def test_bad_response_header_becomes_internal_fault(served):
+    srv, _ = served
+    with pytest.raises(xmlrpc.client.Fault) as e:
+        proxy(srv).badheader()
+    assert e.value.faultCode == exceptions.FaultCode.INTERNAL
+
+
+def test_incomplete_request_answered_408_at_the_deadline(tmp_path):
+    path = str(tmp_path / "late.socket")
+    srv = BrokerServer(path, HANDLERS, Ctx(), workers=1, request_timeout=0.5)
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(10)
+            s.connect(path)
+            s.sendall(b"POST /RPC2 HTTP/1.0\r\nContent-Length: 10\r\n\r\n<meth")
+            answer = b""
+            while chunk := s.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.0 408")
+    finally:
+        srv.shutdown()
+        srv.server_close()
