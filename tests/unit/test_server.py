@@ -476,21 +476,22 @@ def test_other_answers_left_to_the_stdlib(value):
     assert unixrpc.decode_slot_struct(body) is None
 
 
-def test_client_keeps_the_answers_headers(served):
-    srv, _ = served
+def call_keeping_headers(srv, verb: str) -> tuple[object, dict[str, str]]:
     transport = unixrpc.UnixTransport(timeout=10)
     client = xmlrpc.client.ServerProxy(unixrpc.socket_url(srv.socket_path), transport=transport)
-    assert client.big()["1"].data == b"x" * 20000
-    assert transport.last_headers["content-encoding"] == "gzip"
-    assert transport.last_headers["content-type"] == "text/xml"
+    return getattr(client, verb)(), transport.last_headers
+
+
+def test_client_keeps_the_answers_headers(served):
+    value, headers = call_keeping_headers(served[0], "big")
+    assert value["1"].data == b"x" * 20000
+    assert headers["content-encoding"] == "gzip" and headers["content-type"] == "text/xml"
 
 
 def test_marshalled_headers_are_written(served):
-    srv, _ = served
-    transport = unixrpc.UnixTransport(timeout=10)
-    client = xmlrpc.client.ServerProxy(unixrpc.socket_url(srv.socket_path), transport=transport)
-    assert client.aged()["1"].data == b"y" * 10
-    assert transport.last_headers["x-ha-metadata-age"] == "2.5"
+    value, headers = call_keeping_headers(served[0], "aged")
+    assert value["1"].data == b"y" * 10
+    assert headers["x-ha-metadata-age"] == "2.5"
 
 
 @pytest.mark.parametrize("member", [
