@@ -86,3 +86,34 @@ def calls_n(path: str, verb: str, per_client: int, clients: int = 2) -> None:
         p.start()
     for p in procs:
         p.join()
+
+
+def _timed_worker(path: str, verb: str, args: tuple, seconds: float, out) -> None:
+    proxy = unixrpc.UnixXmlRpcClient(path, timeout=30)
+    method = getattr(proxy, verb)
+    result = []
+    clock = time.perf_counter
+    deadline = clock() + seconds
+    try:
+        while (start := clock()) < deadline:
+            method(*args)
+            result.append(clock() - start)
+    finally:
+        out.put(result)  # what was measured, even when a call failed
+
+
+def timed_calls(path: str, verb: str, args: tuple = (), seconds: float = 3.0,
+                clients: int = 1) -> tuple[float, list[float]]:
+    """(calls/s, every call's latency) with `clients` processes calling in a loop,
+    a new connection per call."""
+    out: multiprocessing.Queue = multiprocessing.Queue()
+    procs = [multiprocessing.Process(target=_timed_worker,
+                                     args=(path, verb, args, seconds, out))
+             for _ in range(clients)]
+    for p in procs:
+        p.start()
+    samples = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    latencies = [s for worker in samples for s in worker]
+    return len(latencies) / seconds, latencies

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from .. import PACKAGE_NAME, PACKAGE_VERSION
 from ..env import config, constants, paths
-from ..lib import directio, exceptions, logsetup, sdnotify
+from ..lib import directio, exceptions, logsetup, malloc_tuning, sdnotify
 from . import handlers, services
 from .server import BrokerServer
 from .status_broker import StatusBroker
@@ -131,6 +131,7 @@ def install_signal_handlers(server: BrokerServer) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    malloc_tuning.limit_malloc_growth()  # before any thread starts
     logsetup.setup(constants.BROKER_LOG_CONF_FILE)
     log.info("%s started", FULL_PROG_NAME)
     try:

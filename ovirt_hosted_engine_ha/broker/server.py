@@ -1,49 +1,57 @@
 """The broker's XML-RPC server on a unix socket.
 
-A stdlib `SimpleXMLRPCDispatcher` + `UnixStreamServer`, answering the verbs
-of a handler table. Differences from upstream (design.md D1-D3, D6):
-- connections are served by a bounded pool of pre-started worker threads,
-  each connection with a read timeout: a slow verb or a silent client never
-  blocks other callers;
+Differences from upstream's stdlib server (design.md D1-D3, D6):
+- a fixed pool of worker threads, each blocking in accept() itself (no
+  hand-off queue); a worker reads the request, dispatches it and writes the
+  answer. A peer too slow to send its request at once (or to read its
+  answer) is passed to the slow lane (`slowlane`), so slow or silent peers
+  never hold a worker, and every request has one total deadline covering
+  request line, headers and body;
 - a failing verb answers a Fault whose message names the verb and the
-  cause (never nil);
-- requests are bounded (Content-Length, gzip), DOCTYPE and entities are
-  refused, arguments are validated by the handlers;
+  cause (never nil); nothing about the call is formatted unless it is logged;
+- requests are bounded (head, Content-Length, gzip, nesting), DOCTYPE and
+  entities are refused, arguments are validated by the handlers;
+- answers that repeat are sent from bytes built once (`wire`);
 - the socket is created with mode 0600 (no window between bind and chmod)
   and each peer's uid (SO_PEERCRED) must be root, the broker's own user or
   vdsm.
 """
 
-import gzip
+import errno
 import inspect
-import io
 import logging
 import os
 import pwd
-import queue
+import reprlib
 import socket
-import socketserver
 import struct
 import threading
 import time
 import xmlrpc.client
 from collections.abc import Callable, Iterable
-from xmlrpc.server import SimpleXMLRPCDispatcher, SimpleXMLRPCRequestHandler
 
 from ..env import constants
 from ..lib import exceptions
+from ..lib.changelog import ChangeLog
 from ..lib.exceptions import FaultCode
-from . import wire
+from . import http10, wire
 from .handlers import MUTATING
+from .slowlane import SlowLane
 
 log = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 1024 * 1024
 REQUEST_TIMEOUT = 10.0
+FAST_WAIT = 0.05  # how long a worker waits for a request or a send before the slow lane
 WORKERS = 16
+SLOW_DISPATCHERS = 8
 BACKLOG = 128
-QUEUE_LIMIT = 512
 PEERCRED = struct.Struct("3i")
+# Kernel-side timeouts (SO_RCVTIMEO/SO_SNDTIMEO) on a blocking socket: a large answer
+# goes out in one sendmsg() that waits for the peer inside the kernel, holding no GIL.
+_FAST_TIMEVAL = struct.pack("ll", 0, int(FAST_WAIT * 1_000_000))
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
 
 
 def allowed_uids() -> frozenset[int]:
@@ -65,208 +73,279 @@ def peer_credentials(sock: socket.socket) -> tuple[int, int, int]:
 def _short(value: object) -> str:
     if isinstance(value, xmlrpc.client.Binary):
         return f"<{len(value.data)} bytes>"
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return _REPR.repr(value)
 
 
 def describe_call(verb: str, params: Iterable[object]) -> str:
-    return f"{verb}({', '.join(_short(p) for p in params)})"
+    try:
+        return f"{verb}({', '.join(_short(p) for p in params)})"
+    except Exception:
+        return f"{verb}(...)"
 
 
 class AnotherBrokerRunning(exceptions.DetailError):
     pass
 
 
-class RequestHandler(SimpleXMLRPCRequestHandler):
-    rpc_paths = ("/", "/RPC2")
-    protocol_version = "HTTP/1.0"
-    timeout = REQUEST_TIMEOUT
-    disable_nagle_algorithm = False
-    server: "BrokerServer"
-
-    def address_string(self) -> str:
-        return "unix-peer"
-
-    def log_message(self, format: str, *args: object) -> None:
-        log.debug("http: " + format, *args)
-
-    def do_POST(self) -> None:
-        if not self.is_rpc_path_valid():
-            self.report_404()
-            return
-        try:
-            length = int(self.headers.get("content-length", ""))
-        except ValueError:
-            self.send_error(411, "Content-Length required")
-            return
-        if length < 0 or length > MAX_REQUEST_BYTES:
-            self.send_error(413, f"request body must be 0..{MAX_REQUEST_BYTES} bytes")
-            return
-        data = self.rfile.read(length)
-        if len(data) != length:
-            return  # the client went away
-        encoding = self.headers.get("content-encoding", "identity").lower()
-        if encoding == "gzip":
-            try:
-                data = _gunzip(data, MAX_REQUEST_BYTES)
-            except ValueError as e:
-                self.send_error(400, str(e))
-                return
-        elif encoding != "identity":
-            self.send_error(501, "unsupported Content-Encoding")
-            return
-        answer = self.server.dispatch_request(data, self.connection)
-        self._send(answer)
-
-    def _send(self, answer: "bytes | wire.Marshalled") -> None:
-        body = answer.body if isinstance(answer, wire.Marshalled) else answer
-        gzipped = False
-        if len(body) > wire.GZIP_THRESHOLD and "gzip" in self.headers.get("accept-encoding", ""):
-            body = answer.gzipped() if isinstance(answer, wire.Marshalled) else \
-                gzip.compress(body, compresslevel=1, mtime=0)
-            gzipped = True
-        self.send_response(200)
-        self.send_header("Content-type", "text/xml")
-        if gzipped:
-            self.send_header("Content-Encoding", "gzip")
-        if isinstance(answer, wire.Marshalled):
-            for name, value in answer.headers.items():
-                self.send_header(name, value)
-        self.send_header("Content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-def _gunzip(data: bytes, limit: int) -> bytes:
-    try:
-        with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
-            decoded = f.read(limit + 1)
-    except (OSError, EOFError) as e:
-        raise ValueError(f"invalid gzip body: {e}") from None
-    if len(decoded) > limit:
-        raise ValueError(f"gzip body expands beyond {limit} bytes")
-    return decoded
-
-
-class BrokerServer(socketserver.UnixStreamServer, SimpleXMLRPCDispatcher):
-    request_queue_size = BACKLOG
-    allow_reuse_address = False
-    logRequests = False
-
+class BrokerServer:
     def __init__(self, socket_path: str, handlers: dict[str, Callable[..., object]],
                  context: object, workers: int = WORKERS,
-                 on_serving_loop: Callable[[], None] | None = None) -> None:
-        SimpleXMLRPCDispatcher.__init__(self, allow_none=True, encoding=wire.ENCODING,
-                                        use_builtin_types=False)
+                 on_serving_loop: Callable[[], None] | None = None,
+                 request_timeout: float = REQUEST_TIMEOUT) -> None:
         self.socket_path = socket_path
         self.handlers = handlers
+        self._failures = ChangeLog(log)
         self._arity = {verb: len(inspect.signature(h).parameters) - 1
                        for verb, h in handlers.items()}
         self.context = context
         self.allowed_uids = allowed_uids()
+        self.request_timeout = request_timeout
         self._on_serving_loop = on_serving_loop
-        self._queue: queue.Queue = queue.Queue(QUEUE_LIMIT)
+        self._closing = False
+        self._shutdown_request = threading.Event()
+        self._serving = threading.Event()
+        self._stopped = threading.Event()
+        self._slow_dispatchers = threading.BoundedSemaphore(SLOW_DISPATCHERS)
+        refuse_live_socket(socket_path)
+        self.socket = _listen(socket_path)
+        self.lane = SlowLane(self._finish_slow_request)
+        self.lane.start()
         self._workers = [threading.Thread(target=self._work, name=f"Worker-{i}", daemon=True)
                          for i in range(workers)]
-        refuse_live_socket(socket_path)
-        socketserver.UnixStreamServer.__init__(self, socket_path, RequestHandler)
         for worker in self._workers:
             worker.start()
 
-    # Socket
+    # Life cycle (socketserver's names, which the daemon and tests use)
 
-    def server_bind(self) -> None:
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        """Run the serving loop's periodic actions until `shutdown`."""
+        self._serving.set()
         try:
-            os.unlink(self.socket_path)
-        except FileNotFoundError:
-            pass
-        old = os.umask(0o177)
-        try:
-            self.socket.bind(self.socket_path)
+            while not self._shutdown_request.wait(poll_interval):
+                self.service_actions()
         finally:
-            os.umask(old)
-        os.chmod(self.socket_path, 0o600)
-        self.server_address = self.socket.getsockname()
-
-    def server_close(self) -> None:
-        super().server_close()
-        for _ in self._workers:
-            self._queue.put(None)
-        # In-flight calls get one request timeout in all; workers are daemons.
-        deadline = time.monotonic() + REQUEST_TIMEOUT
-        for worker in self._workers:
-            worker.join(max(0.0, deadline - time.monotonic()))
-        try:
-            os.unlink(self.socket_path)
-        except FileNotFoundError:
-            pass
+            self._stopped.set()
 
     def service_actions(self) -> None:
         if self._on_serving_loop is not None:
             self._on_serving_loop()
 
+    def shutdown(self) -> None:
+        """Stop accepting connections and end `serve_forever` (waits for it)."""
+        self._stop_accepting()
+        self._shutdown_request.set()
+        if self._serving.is_set():
+            self._stopped.wait()
+
+    def server_close(self) -> None:
+        self._stop_accepting()
+        # In-flight calls get one request timeout in all; workers are daemons.
+        deadline = time.monotonic() + self.request_timeout
+        for worker in self._workers:
+            worker.join(max(0.0, deadline - time.monotonic()))
+        self.lane.stop(max(0.0, deadline - time.monotonic()))
+        self.socket.close()
+        try:
+            os.unlink(self.socket_path)
+        except FileNotFoundError:
+            pass
+
+    def _stop_accepting(self) -> None:
+        if self._closing:
+            return
+        self._closing = True
+        try:
+            self.socket.shutdown(socket.SHUT_RDWR)  # wakes every worker in accept()
+        except OSError:
+            pass
+
     # Connections
 
-    def verify_request(self, request, client_address) -> bool:  # type: ignore[override]
-        pid, uid, _ = peer_credentials(request)
-        if uid not in self.allowed_uids:
-            log.warning("Refused a connection from uid=%d pid=%d", uid, pid)
-            return False
-        return True
-
-    def process_request(self, request, client_address) -> None:  # type: ignore[override]
-        try:
-            self._queue.put_nowait((request, client_address))
-        except queue.Full:
-            log.error("Too many pending connections; dropping one")
-            self.shutdown_request(request)
-
     def _work(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            request, client_address = item
+        while not self._closing:
             try:
-                self.finish_request(request, client_address)
+                sock, _ = self.socket.accept()
+            except OSError as e:
+                if self._closing:
+                    return
+                log.error("accept() failed: %s", os.strerror(e.errno or 0))
+                if e.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    self._shutdown_request.wait(0.1)
+                continue
+            try:
+                self._serve(sock)
             except Exception:
                 log.debug("Connection failed", exc_info=True)
-            finally:
-                self.shutdown_request(request)
+                sock.close()
 
-    def handle_error(self, request, client_address) -> None:  # type: ignore[override]
-        log.debug("Request failed", exc_info=True)
+    def _serve(self, sock: socket.socket) -> None:
+        pid, uid, _ = peer_credentials(sock)
+        if uid not in self.allowed_uids:
+            log.warning("Refused a connection from uid=%d pid=%d", uid, pid)
+            sock.close()
+            return
+        deadline = time.monotonic() + self.request_timeout
+        reader = http10.RequestReader(MAX_REQUEST_BYTES)
+        _set_fast_timeouts(sock)
+        try:
+            request = _read_at_once(sock, reader)
+        except http10.HttpError as e:
+            self._answer(sock, [e.answer()])
+            return
+        except OSError:
+            sock.close()
+            return
+        if request is None:
+            self.lane.read(sock, reader, deadline, uid)
+            return
+        self._answer(sock, self.respond(request, uid))
+
+    def _finish_slow_request(self, sock: socket.socket, request: http10.Request, uid: int,
+                             deadline: float) -> None:
+        """A request the slow lane completed: dispatch it on a thread of its own."""
+        if not self._slow_dispatchers.acquire(blocking=False):
+            self.lane.write(sock, [http10.error(503, "the broker is busy")],
+                            time.monotonic() + self.request_timeout)
+            return
+
+        def run() -> None:
+            try:
+                sock.setblocking(True)
+                _set_fast_timeouts(sock)
+                self._answer(sock, self.respond(request, uid))
+            except Exception:
+                log.debug("Connection failed", exc_info=True)
+                sock.close()
+            finally:
+                self._slow_dispatchers.release()
+
+        threading.Thread(target=run, name="SlowDispatch", daemon=True).start()
+
+    def _answer(self, sock: socket.socket, chunks: list[bytes]) -> None:
+        """Write `chunks`; what the peer does not take at once goes to the slow lane."""
+        try:
+            rest = _send_some(sock, chunks)
+        except OSError:
+            sock.close()
+            return
+        if rest:
+            self.lane.write(sock, rest, time.monotonic() + self.request_timeout)
+        else:
+            sock.close()
 
     # Dispatch
 
-    def dispatch_request(self, data: bytes, connection: socket.socket) -> "bytes | wire.Marshalled":
+    def respond(self, request: http10.Request, uid: int = -1) -> list[bytes]:
+        """The answer to a complete request, as chunks of bytes to send."""
+        data = request.body
+        encoding = request.content_encoding
+        if encoding == "gzip":
+            try:
+                data = wire.gunzip(data, MAX_REQUEST_BYTES)
+            except ValueError as e:
+                return [http10.error(400, str(e))]
+        elif encoding != "identity":
+            return [http10.error(501, "unsupported Content-Encoding")]
+        answer = self.dispatch_request(data, uid)
+        try:
+            return _send_form(answer, request.accepts_gzip)
+        except Exception:
+            log.exception("Sending an answer failed")
+            return _send_form(wire.dumps_fault(FaultCode.INTERNAL,
+                                               "internal error, see the broker log"), False)
+
+    def dispatch_request(self, data: bytes, uid: int = -1) -> "bytes | wire.Marshalled":
         try:
             params, verb = wire.loads(data)
         except exceptions.Error as e:
             return wire.dumps_fault(e.fault_code, f"malformed request: {e}")
         except Exception as e:
             return wire.dumps_fault(FaultCode.INVALID_ARGUMENT, f"malformed request: {e}")
-        handler = self.handlers.get(verb or "")
+        name = verb or ""
+        handler = self.handlers.get(name)
         if handler is None:
             return wire.dumps_fault(
                 FaultCode.UNSUPPORTED_METHOD,
                 f"<class 'Exception'>:method \"{verb}\" is not supported")
-        call = describe_call(verb or "", params)
         try:
-            _check_arity(verb or "", self._arity[verb or ""], params)
-            if verb in MUTATING:
-                log.debug("%s from uid=%d", call, peer_credentials(connection)[1])
+            _check_arity(name, self._arity[name], params)
+            if name in MUTATING and log.isEnabledFor(logging.DEBUG):
+                log.debug("%s from uid=%d", describe_call(name, params), uid)
             result = handler(self.context, *params)
+            self._failures.clear(name, f"{name} works again")
             if isinstance(result, wire.Marshalled):
                 return result
-            return wire.dumps_response(result)
+            return wire.response_body(result)
         except exceptions.Error as e:
-            log.error("%s failed: %s", call, e)
-            return wire.dumps_fault(e.fault_code, f"{verb}: {e}")
+            # once per change of cause, then counted (a down sanlock fails every put)
+            self._failures.error(name, f"{describe_call(name, params)} failed: {e}", same=str(e))
+            return wire.dumps_fault(e.fault_code, f"{name}: {e}")
         except Exception:
-            log.exception("%s failed unexpectedly", call)
+            log.exception("%s failed unexpectedly", describe_call(name, params))
             return wire.dumps_fault(FaultCode.INTERNAL,
-                                    f"{verb}: internal error, see the broker log")
+                                    f"{name}: internal error, see the broker log")
+
+
+def _send_form(answer: "bytes | wire.Marshalled", accepts_gzip: bool) -> list[bytes]:
+    """Head and body of an answer; bodies over GZIP_THRESHOLD gzipped if accepted."""
+    if isinstance(answer, wire.Marshalled):
+        body = answer.body
+        gzipped = accepts_gzip and len(body) > wire.GZIP_THRESHOLD
+        if gzipped:
+            body = answer.gzipped()
+        return [http10.head(len(body), gzipped, _checked(answer.headers)), body]
+    if accepts_gzip and len(answer) > wire.GZIP_THRESHOLD:
+        body = wire.Marshalled(body=answer).gzipped()
+        return [http10.head(len(body), True), body]
+    return [http10.head(len(answer)) + answer]
+
+
+def _checked(headers: dict[str, str]) -> Iterable[tuple[str, str]]:
+    for name, value in headers.items():
+        if "\r" in name + value or "\n" in name + value or ":" in name:
+            raise ValueError(f"bad response header {name!r}")
+    return headers.items()
+
+
+def _set_fast_timeouts(sock: socket.socket) -> None:
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _FAST_TIMEVAL)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _FAST_TIMEVAL)
+
+
+def _read_at_once(sock: socket.socket, reader: http10.RequestReader) -> http10.Request | None:
+    """The request if it arrives within about FAST_WAIT, else None (the peer is slow)."""
+    until = time.monotonic() + FAST_WAIT
+    while True:
+        if time.monotonic() > until:
+            return None
+        try:
+            data = sock.recv(65536)
+        except BlockingIOError:  # SO_RCVTIMEO expired
+            return None
+        if not data:
+            raise ConnectionResetError("the peer closed before sending a request")
+        request = reader.feed(data)
+        if request is not None:
+            return request
+
+
+def _send_some(sock: socket.socket, chunks: list[bytes]) -> list[memoryview]:
+    """Send until done (returns []) or until a send makes no progress within
+    SO_SNDTIMEO (returns what is left)."""
+    views = [memoryview(c) for c in chunks]
+    while views:
+        try:
+            sent = sock.sendmsg(views)
+        except BlockingIOError:
+            break
+        while sent and views:
+            if sent >= len(views[0]):
+                sent -= len(views[0])
+                views.pop(0)
+            else:
+                views[0] = views[0][sent:]
+                sent = 0
+    return views
 
 
 def _check_arity(verb: str, expected: int, params: tuple) -> None:
@@ -274,6 +353,28 @@ def _check_arity(verb: str, expected: int, params: tuple) -> None:
         raise exceptions.InvalidArgument(
             "arguments", f"{verb} takes {expected} argument{'s' if expected != 1 else ''}, "
                          f"got {len(params)}")
+
+
+def _listen(path: str) -> socket.socket:
+    """A listening socket at `path`, mode 0600 from the start; a clear error if not."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        old = os.umask(0o177)
+        try:
+            sock.bind(path)
+        finally:
+            os.umask(old)
+        os.chmod(path, 0o600)
+        sock.listen(BACKLOG)
+    except OSError as e:
+        sock.close()
+        raise exceptions.DetailError(
+            f"cannot listen on {path}: {e.strerror or e}") from e
+    return sock
 
 
 def refuse_live_socket(path: str) -> None:

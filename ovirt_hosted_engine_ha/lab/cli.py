@@ -11,6 +11,8 @@
     ovirt-ha-lab degrade     --root DIR K network|storage|load
     ovirt-ha-lab restore     --root DIR K
     ovirt-ha-lab maintenance --root DIR K local|global|none   as the engine asks vdsm
+    ovirt-ha-lab fill        --root DIR --hosts 250|2000 [--restart-brokers] [--follow]
+                             [--clear]     simulated hosts' slots in the metadata volume
     ovirt-ha-lab sim         --root DIR --host K [NAME=VALUE ...] [--verb VERB MODE]
                              [--seconds S] [--code C] [--message M]
                              [--vm STATUS [--exit-code C] [--exit-reason R] [--exit-message M]]
@@ -38,6 +40,7 @@ from . import (
     clusterview,
     engine_ovf,
     errors,
+    fill,
     hostfaults,
     status,
     storagecli,
@@ -94,6 +97,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     engine.add_argument("action", choices=("set-memory", "set-cpus", "show"))
     engine.add_argument("value", type=int, nargs="?", help="MiB for set-memory, vCPUs for "
                         "set-cpus")
+    filling = add("fill", "fill the metadata volume with simulated hosts' slots")
+    filling.add_argument("--hosts", type=int, required=True,
+                         help="highest host id to fill (the lab's own hosts are left alone)")
+    filling.add_argument("--restart-brokers", action="store_true",
+                         help="restart the brokers so they see the new slots at once "
+                              "(otherwise: at their next full scan, within 10 minutes)")
+    filling.add_argument("--follow", action="store_true",
+                         help="keep publishing every 10 s like running agents (Ctrl-C stops)")
+    filling.add_argument("--clear", action="store_true",
+                         help="zero the simulated hosts' slots instead")
     sim = add("sim", "show or change a host's vdsm simulator knobs")
     sim.add_argument("--host", type=int, required=True, help="host number")
     sim.add_argument("knobs", nargs="*", metavar="NAME=VALUE",
@@ -241,6 +254,24 @@ def cmd_sim(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fill(args: argparse.Namespace) -> int:
+    cluster = Cluster.attach(args.root)
+    if args.clear:
+        fill.Filler(cluster.metadata_path, fill.simulated_ids(args.hosts, cluster.hosts)).clear()
+        print(f"cleared the simulated slots up to host {args.hosts}")
+        return 0
+    filler = fill.fill_cluster(cluster, args.hosts, args.restart_brokers)
+    print(f"wrote {len(filler.hosts)} simulated hosts' slots (ids up to {args.hosts}; the "
+          f"lab's hosts {sorted(cluster.hosts)} untouched)")
+    if args.follow:
+        print("publishing every 10 s; Ctrl-C stops")
+        try:
+            fill.follow(filler)
+        except KeyboardInterrupt:
+            print()
+    return 0
+
+
 def cmd_engine(args: argparse.Namespace) -> int:
     cluster = Cluster.attach(args.root)
     if args.action == "show":
@@ -257,7 +288,8 @@ def cmd_engine(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"up": cmd_up, "status": cmd_status, "down": cmd_down, "run": cmd_run,
+COMMANDS = {"fill": cmd_fill, "up": cmd_up, "status": cmd_status, "down": cmd_down,
+            "run": cmd_run,
             "kill-host": cmd_kill_host, "start-host": cmd_start_host,
             "degrade": cmd_degrade, "restore": cmd_restore, "maintenance": cmd_maintenance,
             "sim": cmd_sim, "engine": cmd_engine,

@@ -105,7 +105,7 @@ def test_global_maintenance_set_on_one_host_is_seen_by_the_other(published):
         client(one, "set-maintenance", "--mode", "global")
         wait_for(lambda: status(two)["global_maintenance"], timeout=READ_CYCLE)
         out = client(two, "vm-status").stdout
-        assert out.startswith("\n\n!! Cluster is in GLOBAL MAINTENANCE mode !!\n\n")
+        assert "\n\n!! Cluster is in GLOBAL MAINTENANCE mode !!\n\n" in out
     finally:
         client(one, "set-maintenance", "--mode", "none")
     wait_for(lambda: not status(two)["global_maintenance"], timeout=READ_CYCLE)

@@ -15,6 +15,7 @@ from ovirt_hosted_engine_ha.broker import server as server_mod
 from ovirt_hosted_engine_ha.broker.server import AnotherBrokerRunning, BrokerServer
 from ovirt_hosted_engine_ha.broker.wire import Marshalled
 from ovirt_hosted_engine_ha.lib import brokerlink, exceptions, unixrpc
+from tests.monitorsupport.wait import wait_for
 
 
 class Ctx:
@@ -52,7 +53,21 @@ def big(ctx):
     return Marshalled({"1": xmlrpc.client.Binary(b"x" * 20000)})
 
 
-HANDLERS = {"echo": echo, "fail": fail, "crash": crash, "slow": slow, "fast": fast, "big": big}
+def aged(ctx):
+    return Marshalled({"1": xmlrpc.client.Binary(b"y" * 10)}).with_headers(
+        {"X-HA-Metadata-Age": "2.5"})
+
+
+def badheader(ctx):
+    return Marshalled("x").with_headers({"X-Bad": "a\r\nInjected: 1"})
+
+
+def huge(ctx):
+    return Marshalled({"1": xmlrpc.client.Binary(os.urandom(3 * 1024 * 1024))})
+
+
+HANDLERS = {"badheader": badheader, "aged": aged, "huge": huge, "echo": echo, "fail": fail,
+            "crash": crash, "slow": slow, "fast": fast, "big": big}
 
 
 @pytest.fixture
@@ -309,3 +324,206 @@ def test_unix_url_is_upstream_scheme():
     assert url == ("http://2F7661722F72756E2F6F766972742D686F737465642D656E67696E652D"
                    "68612F62726F6B65722E736F636B6574")
     assert server_mod.MAX_REQUEST_BYTES == 1024 * 1024
+
+
+# Issue 12: slow peers, deep nesting, bind failure
+
+
+def dribble(path: str, stop: threading.Event, interval: float, closed: list,
+            started: list | None = None) -> None:
+    """A peer that sends a request one byte every `interval` seconds."""
+    body = xmlrpc.client.dumps((), "fast").encode()
+    request = b"POST /RPC2 HTTP/1.0\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(path)
+        for i in range(len(request)):
+            if stop.wait(interval):
+                return
+            try:
+                s.sendall(request[i:i + 1])
+            except OSError:
+                closed.append(True)
+                return
+            if i == 0 and started is not None:
+                started.append(True)
+
+
+def test_slow_peers_do_not_starve_others(served):
+    srv, _ = served  # 4 workers; 20 peers each sending one byte every 0.3 s
+    stop = threading.Event()
+    closed: list = []
+    started: list = []
+    peers = [threading.Thread(target=dribble, args=(srv.socket_path, stop, 0.3, closed, started))
+             for _ in range(20)]
+    for p in peers:
+        p.start()
+    try:
+        wait_for(lambda: len(started) == len(peers), timeout=10)
+        for _ in range(5):
+            assert proxy(srv, timeout=5).fast() == "fast done"
+    finally:
+        stop.set()
+        for p in peers:
+            p.join(10)
+
+
+def test_request_has_one_total_deadline(tmp_path):
+    path = str(tmp_path / "deadline.socket")
+    srv = BrokerServer(path, HANDLERS, Ctx(), workers=2, request_timeout=1.0)
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        stop = threading.Event()
+        closed: list = []
+        peer = threading.Thread(target=dribble, args=(path, stop, 0.2, closed))
+        peer.start()
+        # each byte comes well within any per-recv timeout; the total deadline must end it
+        wait_for(lambda: closed, timeout=8)  # cut off, though every byte came in time
+        stop.set()
+        peer.join(10)
+    finally:
+        srv.shutdown()
+        thread.join(10)
+        srv.server_close()
+
+
+def nested(depth: int) -> bytes:
+    value = "<value><array><data>" * depth + "</data></array></value>" * depth
+    return (b"<?xml version='1.0'?><methodCall><methodName>fast</methodName><params><param>"
+            + value.encode() + b"</param></params></methodCall>")
+
+
+def test_deeply_nested_request_gets_fault(served):
+    srv, _ = served
+    body = nested(20_000)
+    assert len(body) < server_mod.MAX_REQUEST_BYTES
+    conn = unixrpc.UnixHTTPConnection(srv.socket_path, 10)
+    conn.request("POST", "/RPC2", body, {"Content-Type": "text/xml"})
+    with pytest.raises(xmlrpc.client.Fault) as e:
+        xmlrpc.client.loads(conn.getresponse().read())
+    assert e.value.faultCode == exceptions.FaultCode.INVALID_ARGUMENT
+    assert proxy(srv).fast() == "fast done"
+
+
+def test_bind_failure_is_a_clear_error(tmp_path):
+    path = str(tmp_path / "missing-dir" / "broker.socket")
+    with pytest.raises(exceptions.Error, match="cannot listen on .*missing-dir"):
+        BrokerServer(path, HANDLERS, Ctx(), workers=2)
+
+
+def test_request_finished_after_a_pause_is_answered(served):
+    srv, _ = served
+    body = xmlrpc.client.dumps(("x",), "echo").encode()
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(10)
+        s.connect(srv.socket_path)
+        s.sendall(b"POST /RPC2 HTTP/1.0\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:10])
+        wait_for(lambda: len(srv.lane) == 1)  # the worker passed it on
+        s.sendall(body[10:])
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.0 200")
+    assert xmlrpc.client.loads(answer.partition(b"\r\n\r\n")[2])[0] == ("x",)
+
+
+def test_peers_not_reading_their_answer_hold_no_worker(served):
+    srv, _ = served  # 4 workers, 8 peers asking for 3 MiB and reading nothing
+    body = xmlrpc.client.dumps((), "huge").encode()
+    peers = []
+    try:
+        for _ in range(8):
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(srv.socket_path)
+            s.sendall(b"POST /RPC2 HTTP/1.0\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+            peers.append(s)
+        wait_for(lambda: len(srv.lane) == 8, timeout=20)
+        assert proxy(srv, timeout=5).fast() == "fast done"
+    finally:
+        for s in peers:
+            s.close()
+
+
+# The client's fast decoding of get_stats-shaped answers
+
+
+def stdlib_decode(body: bytes):
+    (value,), _ = xmlrpc.client.loads(body, use_builtin_types=False)
+    return value
+
+
+@pytest.mark.parametrize("value", [
+    {},
+    {"0": xmlrpc.client.Binary(b"")},
+    {str(i): xmlrpc.client.Binary(os.urandom(i * 37 % 4097)) for i in range(0, 300, 7)},
+])
+def test_slot_struct_decoded_as_the_stdlib_does(value):
+    body = xmlrpc.client.dumps((value,), methodresponse=True, allow_none=True).encode()
+    fast = unixrpc.decode_slot_struct(body)
+    assert fast is not None
+    assert {k: v.data for k, v in fast.items()} == \
+        {k: v.data for k, v in stdlib_decode(body).items()}
+    assert all(type(v) is xmlrpc.client.Binary for v in fast.values())
+
+
+@pytest.mark.parametrize("value", [
+    "ok", [1, 2], {"a": xmlrpc.client.Binary(b"x")}, {"1": "text"},
+    {"1": xmlrpc.client.Binary(b"x"), "2": 3}, xmlrpc.client.Fault(4, "no"),
+])
+def test_other_answers_left_to_the_stdlib(value):
+    args = value if isinstance(value, xmlrpc.client.Fault) else (value,)
+    body = xmlrpc.client.dumps(args, methodresponse=True, allow_none=True).encode()
+    assert unixrpc.decode_slot_struct(body) is None
+
+
+def call_keeping_headers(srv, verb: str) -> tuple[object, dict[str, str]]:
+    transport = unixrpc.UnixTransport(timeout=10)
+    client = xmlrpc.client.ServerProxy(unixrpc.socket_url(srv.socket_path), transport=transport)
+    return getattr(client, verb)(), transport.last_headers
+
+
+def test_client_keeps_the_answers_headers(served):
+    value, headers = call_keeping_headers(served[0], "big")
+    assert value["1"].data == b"x" * 20000
+    assert headers["content-encoding"] == "gzip" and headers["content-type"] == "text/xml"
+
+
+def test_marshalled_headers_are_written(served):
+    value, headers = call_keeping_headers(served[0], "aged")
+    assert value["1"].data == b"y" * 10
+    assert headers["x-ha-metadata-age"] == "2.5"
+
+
+@pytest.mark.parametrize("member", [
+    b"<member>\n<name>1</name>\n<value><base64>\nQUFB&#65;\n</base64></value>\n</member>\n",
+    b"<member>\n<name>1</name>\n<value><base64>\nQUFB<!-- x -->\n</base64></value>\n</member>\n",
+    b"<member>\n<name>x1</name>\n<value><base64>\nQUFB\n</base64></value>\n</member>\n",
+])
+def test_slot_struct_with_markup_left_to_the_stdlib(member):
+    body = (b"<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value><struct>\n"
+            + member + b"</struct></value>\n</param>\n</params>\n</methodResponse>\n")
+    assert unixrpc.decode_slot_struct(body) is None
+
+
+def test_bad_response_header_becomes_internal_fault(served):
+    srv, _ = served
+    with pytest.raises(xmlrpc.client.Fault) as e:
+        proxy(srv).badheader()
+    assert e.value.faultCode == exceptions.FaultCode.INTERNAL
+
+
+def test_incomplete_request_answered_408_at_the_deadline(tmp_path):
+    path = str(tmp_path / "late.socket")
+    srv = BrokerServer(path, HANDLERS, Ctx(), workers=1, request_timeout=0.5)
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(10)
+            s.connect(path)
+            s.sendall(b"POST /RPC2 HTTP/1.0\r\nContent-Length: 10\r\n\r\n<meth")
+            answer = b""
+            while chunk := s.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.0 408")
+    finally:
+        srv.shutdown()
+        srv.server_close()

@@ -45,3 +45,26 @@ def test_marshalled_gzip_made_once():
     assert gzip.decompress(first) == m.body
     (value,), _ = xmlrpc.client.loads(m.body)
     assert value["1"].data == b"a" * 5000
+
+
+def test_small_immutable_requests_parsed_once():
+    body = xmlrpc.client.dumps(("mem-free",), "status_monitor").encode()
+    first = wire.loads(body)
+    assert wire.loads(bytes(body)) is first
+    listed = xmlrpc.client.dumps(([1, 2],), "push_hosts_state").encode()
+    assert wire.loads(listed) is not wire.loads(listed)  # a list could be changed: parsed anew
+
+
+def test_deep_nesting_refused():
+    body = (b"<methodCall><methodName>x</methodName><params><param>"
+            + b"<value><array><data>" * 65 + b"</data></array></value>" * 65
+            + b"</param></params></methodCall>")
+    with pytest.raises(wire.InvalidArgument, match="nested deeper than 64"):
+        wire.loads(body)
+
+
+def test_marshalled_copy_with_headers_shares_gzip():
+    m = wire.Marshalled({"1": xmlrpc.client.Binary(b"a" * 5000)})
+    copy = m.with_headers({"X-HA-Metadata-Age": "1.0"})
+    assert copy.body is m.body and copy.gzipped() is m.gzipped()
+    assert m.headers == {} and copy.headers == {"X-HA-Metadata-Age": "1.0"}

@@ -1,6 +1,6 @@
 """ovirt-ha-client: the hosted-engine HA client command.
 
-    ovirt-ha-client vm-status [--json]
+    ovirt-ha-client vm-status [--json | --host N | --all]
     ovirt-ha-client set-maintenance --mode global|local|none
     ovirt-ha-client reinitialize-lockspace [--force]
     ovirt-ha-client check-liveliness
@@ -38,9 +38,14 @@ def _vm_status(args: argparse.Namespace, client: HAClient) -> int:
     hosts, global_maintenance = vm_status.gather(client, args.timeout)
     if args.json:
         print(vm_status.render_json(hosts, global_maintenance, client.metadata_age))
+    elif args.host is not None:
+        sys.stdout.write(vm_status.stale_warning(client.metadata_age)
+                         + vm_status.render_host(hosts, args.host))
     else:
-        text = vm_status.render_text(hosts, global_maintenance)
-        sys.stdout.write(vm_status.stale_warning(client.metadata_age) + text)
+        if not hosts:
+            raise vm_status.NoHosts("no host has published its status yet")
+        sys.stdout.write(vm_status.stale_warning(client.metadata_age)
+                         + vm_status.render(hosts, global_maintenance, args.all or None))
     return 0
 
 
@@ -66,7 +71,12 @@ def parser() -> argparse.ArgumentParser:
     for name, (_, help_text) in COMMANDS.items():
         sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:])
     status = sub.choices["vm-status"]
-    status.add_argument("--json", action="store_true", help="print one line of JSON")
+    shown = status.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="print one line of JSON")
+    shown.add_argument("--host", type=int, metavar="N", help="show host N's detail only")
+    shown.add_argument("--all", action="store_true",
+                       help="after the summary, every host's detail (the default up to "
+                            f"{vm_status.summary.DETAIL_HOSTS} hosts)")
     maintenance = sub.choices["set-maintenance"]
     maintenance.add_argument(
         "--mode", required=True, choices=("global", "local", "none"),

@@ -1,6 +1,17 @@
-"""`ovirt-ha-client vm-status [--json]`: upstream's `hosted-engine --vm-status` output.
+"""`ovirt-ha-client vm-status`: the cluster at a glance, then upstream's detail.
 
-Text layout, labels and JSON keys are upstream's (spec/client.md §8): one
+    vm-status            summary (one line per host), then upstream's blocks
+                         when the cluster has at most DETAIL_HOSTS hosts
+    vm-status --all      summary, then every host's block
+    vm-status --host N   host N's block only
+    vm-status --json     upstream's JSON, every host
+
+The summary comes first: one line per host (id, name, state, score,
+engine, freshness), grouped so that the hosts that matter stand out: the
+engine's host, then problems (unreadable metadata, stale data, score 0,
+local maintenance), then the hosts ready to take over, best score first.
+
+Block layout, labels and JSON keys are upstream's (spec/client.md §8): one
 block per host, the engine status of
 a host whose data is not up to date shown as ``unknown stale-data``, a
 banner before and after when the cluster is in global maintenance. JSON is
@@ -23,7 +34,7 @@ from typing import Any
 
 from ...lib import staleness
 from ..client import LIVE_DATA, METADATA_ERROR, HAClient
-from . import dates
+from . import dates, summary
 
 STALE = "unknown stale-data"
 LABEL_WIDTH = 35
@@ -91,11 +102,30 @@ def _host_text(entry: dict[str, Any]) -> str:
 
 
 def render_text(hosts: dict[int, dict[str, Any]], global_maintenance: bool) -> str:
+    """Upstream's text: one block per host, the banner around them."""
     if not hosts:
         raise NoHosts("no host has published its status yet")
     banner = BANNER if global_maintenance else ""
     blocks = (_host_text(entry) for _, entry in sorted(hosts.items()))
     return banner + "".join(blocks) + banner
+
+
+def render_host(hosts: dict[int, dict[str, Any]], host_id: int) -> str:
+    if host_id not in hosts:
+        raise NoHosts(f"host {host_id} has published no status")
+    return _host_text(hosts[host_id]).lstrip("\n") + "\n"
+
+
+def render(hosts: dict[int, dict[str, Any]], global_maintenance: bool,
+           detail: bool | None = None) -> str:
+    """The summary, then upstream's blocks (`detail` None: when the cluster is small)."""
+    text = summary.render(hosts, global_maintenance)
+    if detail is None:
+        detail = len(hosts) <= summary.DETAIL_HOSTS
+    if detail:
+        return text + render_text(hosts, global_maintenance)
+    return text + (f"\n{len(hosts)} hosts: --host N shows one host's detail, --all every "
+                   "host's, --json everything.\n")
 
 
 def _engine_status(text: object) -> object:
