@@ -5,7 +5,9 @@ per monitor, then ha.conf. A slot that cannot be parsed leaves that host
 out (logged once per host and message); a global slot that cannot be parsed
 means no global maintenance. A monitor whose status call fails is unknown
 for this cycle; when the broker does not know it (it restarted) it is
-started again, so the next cycle reads it. If `get_stats` fails there is
+started again, so the next cycle reads it. A monitor answering "None" (no
+value yet, or its measurement broke) is an outage too: unknown, counted,
+logged once per change (design.md §7). If `get_stats` fails there is
 no snapshot: deciding without seeing the other hosts could start a second VM.
 """
 
@@ -33,6 +35,13 @@ LOCAL_FIELDS = {
 
 
 MONITORS_LOST = "monitors"
+
+
+class MonitorNoValue(exceptions.Error):
+    msg = "the broker's {self.type} monitor has no value (it answers None)"
+
+    def __init__(self, type: str) -> None:
+        self.type = type
 
 
 class CollectFailed(exceptions.DetailError):
@@ -101,7 +110,13 @@ class Collector:
             else:
                 self._failures.failed(operation, e)
             return None
-        self._failures.succeeded(operation, "broker")
+        self._failures.succeeded("broker")
+        if text is None or text == "None":
+            # An outage of that monitor (design.md §7): unknown this cycle,
+            # counted, logged once until it answers a value again.
+            self._failures.failed(operation, MonitorNoValue(spec.type))
+            return None
+        self._failures.succeeded(operation)
         return monitors.convert(spec.field, text)
 
     def _local(self) -> LocalStats:

@@ -65,6 +65,9 @@ class Env(Protocol):
     def local_maintenance(self) -> bool:
         """Local maintenance as ha.conf says now (read at every call)."""
 
+    def conf_up_to_date(self) -> bool:
+        """hosted-engine.conf is "up to date" right now (asked for every score)."""
+
     def load_vm_conf(self, now: int, epoch: int) -> VmConf:
         """Refresh vm.conf; the result is stamped with `now` and `epoch`."""
 

@@ -21,6 +21,7 @@ from typing import Any
 from ..env import config, constants, paths
 from ..lib import exceptions, metadata
 from .clock import Clock
+from .conf_check import ConfUpToDate, up_to_date
 from .env import Broker, ServiceNotUp
 from .vm_conf import VmConf
 from .vm_conf_store import VmConfStore
@@ -59,6 +60,7 @@ class HostEnv:
         self._vm_conf = VmConfStore(conf, call)
         self._ha_conf = paths.resolve(constants.HA_AGENT_CONF_FILE)
         self._ha_conf_problem: str | None = None
+        self._conf_check = ConfUpToDate(conf.path, up_to_date(conf.values))
 
     def now(self) -> float:
         return self._clock()
@@ -71,6 +73,9 @@ class HostEnv:
             self._ping()
         except exceptions.Error as e:
             raise ServiceNotUp(f"vdsm does not answer: {e}") from e
+
+    def conf_up_to_date(self) -> bool:
+        return self._conf_check()
 
     def local_maintenance(self) -> bool:
         try:

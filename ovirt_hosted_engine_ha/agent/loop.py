@@ -72,7 +72,7 @@ class Agent:
 
     def score(self, scoring_kind: scoring.Scoring, data: AgentData) -> scoring.Score:
         return scoring.compute(scoring_kind, data, self.config.score,
-                               self.config.conf_on_shared_storage)
+                               self._env.conf_up_to_date())
 
     def start_vm(self) -> bool:
         self._refresh_vm_conf()

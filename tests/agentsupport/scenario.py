@@ -17,6 +17,8 @@ agent cycles due then. H is a host number, "all" every host.
   cpu H LOAD                  cpu load (0..1)
   storage H ok|invalid        the storage-domain monitor
   monitor H TYPE none|ok      a monitor answers "None" (or its value again)
+  conf H old|current          hosted-engine.conf is not / is "up to date" (spUUID blank)
+  lease expiry S              a host killed from now on has its leases expire after S s
   broker H down|up|restart    the broker refuses connections / forgets its monitors
   vdsm H down|up              vdsm does not answer (the service check fails)
   global maintenance on|off   slot 0, as the client writes it
@@ -156,6 +158,10 @@ class Runner:
             case ("monitor", h, type, state):
                 nones = world.hosts[int(h)].broker.none_monitors
                 (nones.add if state == "none" else nones.discard)(type)
+            case ("conf", h, state):
+                world.hosts[int(h)].knobs.conf_up_to_date = state == "current"
+            case ("lease", "expiry", seconds):
+                world.timing.lease_expiry = int(seconds)
             case ("broker", h, "restart"):
                 world.hosts[int(h)].broker.restart()
             case ("broker", h, state):
