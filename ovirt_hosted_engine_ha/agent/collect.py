@@ -1,9 +1,10 @@
 """One collection: every host's slot, this host's monitors, ha.conf (spec/agent.md §5.4).
 
 Calls, in upstream's order: broker `get_stats` once, `status_monitor` once
-per monitor, then ha.conf. A slot that cannot be parsed leaves that host
-out (logged once per host and message); a global slot that cannot be parsed
-means no global maintenance. A monitor whose status call fails is unknown
+per monitor, then ha.conf; then ours: the lockspace view (leases.py).
+A slot that cannot be parsed leaves that host out (logged once per host
+and message); a global slot that cannot be parsed means no global
+maintenance. A monitor whose status call fails is unknown
 for this cycle; when the broker does not know it (it restarted) it is
 started again, so the next cycle reads it. A monitor answering "None" (no
 value yet, or its measurement broke) is an outage too: unknown, counted,
@@ -16,7 +17,7 @@ from __future__ import annotations
 import logging
 
 from ..lib import exceptions, metadata
-from . import monitors
+from . import leases, monitors
 from .env import Env
 from .failures import Failures
 from .model import EngineStatus, LocalStats, RemoteHost, Snapshot
@@ -61,6 +62,9 @@ class Collector:
         self._failures = failures
         self._pending = {spec.field for spec in specs}
         self._slot_errors: dict[int, str] = {}
+        sd_uuid = next((spec.options.get("sd_uuid") for spec in specs
+                        if spec.field == monitors.STORAGE_DOMAIN), None)
+        self._leases = leases.LeaseView(env.broker, failures, sd_uuid)
 
     def start_monitors(self) -> None:
         """Start the monitors not started yet (all of them at first)."""
@@ -88,6 +92,7 @@ class Collector:
             raise CollectFailed(f"cannot read the hosts' slots: {e}") from e
         self._failures.succeeded("get_stats", "broker")
         local = self._local()
+        expired = self._leases.expired()
         finish = env.now()
         return Snapshot(
             collect_start=int(start),
@@ -96,6 +101,7 @@ class Collector:
             hosts=self._hosts(slots),
             global_maintenance=self._global_maintenance(slots.get(0)),
             time_epoch=int(env.wall_time() - finish),
+            expired_leases=expired,
         )
 
     def status(self, spec: MonitorSpec) -> object:

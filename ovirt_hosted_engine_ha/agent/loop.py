@@ -159,9 +159,10 @@ class Agent:
             log.info("Host %d (%s) is alive", host_id, stats.hosts[host_id].hostname)
         for host_id in sorted(set(old.alive_hosts) - set(data.alive_hosts)):
             host = stats.hosts.get(host_id)
-            log.info("Host %d (%s) is not alive any more: its slot %s", host_id,
-                     host.hostname if host else "?",
-                     "did not change for 60 s" if host else "is gone")
+            reason = ("its sanlock lease expired" if host_id in stats.expired_leases
+                      else "its slot did not change for 60 s" if host else "its slot is gone")
+            log.info("Host %d (%s) is not alive any more: %s", host_id,
+                     host.hostname if host else "?", reason)
         return data
 
     def _broker(self, operation: str, call: Callable[..., object], *args: object) -> bool:

@@ -2,7 +2,9 @@
 
 Liveness: another host is alive when its `host-ts` changed since the newest
 snapshot taken more than HOST_ALIVE_TIMEOUT_SECS before this one (or it was
-not in that snapshot). Without such a snapshot (the agent's first ~70 s)
+not in that snapshot), and its sanlock host-id lease has not expired (the
+broker's lockspace view, `Snapshot.expired_leases`: an expired lease makes a
+peer dead at once, design.md §7). Without such a snapshot (the agent's first ~70 s)
 nobody is alive and `liveness_known` is False: EngineDown then makes no
 start decision (design.md §7 warm-up fix). Only changes count, so remote
 clocks are never compared with ours.
@@ -31,6 +33,8 @@ def alive_hosts(stats: Snapshot, historic: Snapshot | None) -> tuple[int, ...]:
         return ()
     alive = []
     for host_id, host in sorted(stats.hosts.items()):
+        if host_id in stats.expired_leases:
+            continue
         before = historic.hosts.get(host_id)
         if before is None or before.host_ts != host.host_ts:
             alive.append(host_id)

@@ -20,6 +20,7 @@ from .submonitors import (
     cpu_load,
     cpu_load_no_engine,
     engine_health,
+    lockspace_hosts,
     mem_free,
     mgmt_bridge,
     network,
@@ -37,6 +38,8 @@ SUBMONITORS: dict[str, type[base.Submonitor]] = {
     "cpu-load-no-engine": cpu_load_no_engine.Submonitor,
     "engine-health": engine_health.Submonitor,
     "storage-domain": storage_domain.Submonitor,
+    # Ours, not upstream's: the agent's primary liveness signal.
+    "lockspace-hosts": lockspace_hosts.Submonitor,
 }
 
 
@@ -58,9 +61,11 @@ def check_options(options: object) -> dict[str, str | None]:
 class Monitor:
     def __init__(self, conf: config.HostedEngineConf | None, vdsm: VdsmAccess | None = None,
                  interval: float | None = None,
+                 lockspace_hosts: base.HostsOf | None = None,
                  stop_timeout: float = constants.MONITOR_STOP_TIMEOUT) -> None:
         """`vdsm` and `interval` replace the real vdsm and upstream's periods in tests."""
-        self._ctx = base.Context(conf=conf, vdsm=vdsm or LiveVdsm(), interval=interval)
+        self._ctx = base.Context(conf=conf, vdsm=vdsm or LiveVdsm(), interval=interval,
+                                 lockspace_hosts=lockspace_hosts)
         self._stop_timeout = stop_timeout
         self._active: dict[str, base.Submonitor] = {}
         self._lock = threading.Lock()

@@ -10,7 +10,7 @@ agent cycles due then. H is a host number, "all" every host.
   stop H                      SIGTERM the agent (it publishes AgentStopped)
   restart H                   stop, then start
   kill H                      the host dies: agent, broker and VM gone; its slot
-                              stays; its VM lease is free 140 s later
+                              stays; its host-id and VM leases expire 140 s later
   network H K/5               K of 5 network probes answer
   bridge H up|down|unknown    the management bridge monitor
   memory H MIB                free memory
@@ -140,6 +140,7 @@ class Runner:
             case ("kill", h):
                 host = world.hosts[int(h)]
                 host.agent, host.next_step, host.dead = None, None, True
+                host.lease_expires = world.clock() + world.timing.lease_expiry
                 host.broker.up = False
                 if world.vms.pop(host.host_id, None) is not None \
                         and world.lease.holder == host.host_id:

@@ -2,7 +2,9 @@
 
 Slots live in the world (the shared metadata volume); reads are fresh (no
 10 s cache). Monitor values come from the host's knobs, except
-engine-health, which is the broker's real submonitor evaluating the
+lockspace-hosts (the world's leases: a killed host's expires after
+`Timing.lease_expiry`) and engine-health, which is the broker's real
+submonitor evaluating the
 simulated vdsm (so the agent sees exactly the broker's JSON and its
 down / down_unexpected / down_missing memory). Faults are what our broker
 answers: an unknown monitor after a broker restart, an own-slot write
@@ -13,6 +15,7 @@ socket does.
 from __future__ import annotations
 
 import errno
+import json
 from typing import TYPE_CHECKING, Any
 
 from ovirt_hosted_engine_ha.broker.submonitors import base, engine_health
@@ -76,6 +79,8 @@ class SimBroker:
             if value is not base.KEEP:
                 self.engine.publish(value)
             return self.engine.text
+        if monitor_id == "lockspace-hosts":
+            return self.lockspace_view()
         return {
             "network": str(knobs.network),
             "mgmt-bridge": str(knobs.bridge),
@@ -83,6 +88,20 @@ class SimBroker:
             "cpu-load-no-engine": f"{knobs.cpu_load:.4f}",
             "storage-domain": str(knobs.storage and self.domain_monitored),
         }[monitor_id]
+
+    def lockspace_view(self) -> str:
+        """Our broker's lockspace-hosts answer: a killed host's lease expires after a while."""
+        world = self.host.world
+        if self.holds_id is None:
+            return "None"
+        view = {}
+        for host in world.hosts.values():
+            if host.lease_expires is not None:
+                view[str(host.host_id)] = "dead" if world.clock() >= host.lease_expires \
+                    else "fail"
+            elif host.broker.holds_id is not None:
+                view[str(host.host_id)] = "live"
+        return json.dumps(view)
 
     # Metadata
 

@@ -100,6 +100,7 @@ class SimHost:
         self.agent: Agent | None = None
         self.next_step: float | None = None
         self.dead = False
+        self.lease_expires: float | None = None    # when a killed host's leases expire
 
     def config(self) -> AgentConfig:
         conf = {"gateway": "192.0.2.1", "bridge": "ovirtmgmt", "vmid": VM_ID,

@@ -54,7 +54,7 @@ def test_calls_of_one_cycle(world):
     broker.calls.clear()
     assert at(world, 10, agent) == 10
     assert agent.state.name == "EngineDown"
-    assert broker.calls == {"get_stats_from_storage": 1, "get_monitor_status": 7,
+    assert broker.calls == {"get_stats_from_storage": 1, "get_monitor_status": 8,
                             "lock_host_id": 1, "start_domain_monitor": 1,
                             "put_stats_on_storage": 1, "put_hosts_state_on_storage": 1,
                             "notify": 1}
@@ -63,7 +63,7 @@ def test_calls_of_one_cycle(world):
 def test_first_cycle_starts_monitors_domain_monitor_and_locks(world):
     agent, broker = make_agent(world)
     at(world, 0, agent)
-    assert broker.calls["start_monitor"] == 6
+    assert broker.calls["start_monitor"] == 7          # six of upstream + lockspace-hosts
     assert broker.calls["start_domain_monitor"] == 2
     assert agent.holds_host_id
     assert agent.state.name == "ReinitializeFSM"
@@ -116,7 +116,7 @@ def test_a_restarted_broker_gets_its_monitors_back_and_history_is_kept(world):
     world.hosts[1].broker.restart()
     broker.calls.clear()
     at(world, 80, agent)
-    assert broker.calls["start_monitor"] == 6
+    assert broker.calls["start_monitor"] == 6          # lockspace-hosts: next cycle
     assert agent.failures.counts["monitors"] == 6
     assert agent.state.data.liveness_known
     assert len(agent.state.data.history) == 9
