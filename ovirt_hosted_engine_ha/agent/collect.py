@@ -92,7 +92,7 @@ class Collector:
             raise CollectFailed(f"cannot read the hosts' slots: {e}") from e
         self._failures.succeeded("get_stats", "broker")
         local = self._local()
-        expired = self._leases.expired()
+        leases = self._leases.read()
         finish = env.now()
         return Snapshot(
             collect_start=int(start),
@@ -101,7 +101,8 @@ class Collector:
             hosts=self._hosts(slots),
             global_maintenance=self._global_maintenance(slots.get(0)),
             time_epoch=int(env.wall_time() - finish),
-            expired_leases=expired,
+            expired_leases=leases.expired,
+            failing_leases=leases.failing,
         )
 
     def status(self, spec: MonitorSpec) -> object:

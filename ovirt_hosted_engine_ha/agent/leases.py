@@ -3,7 +3,11 @@
 design.md §7: a peer whose host-id lease has expired is dead now, whatever
 its last metadata timestamp says; the timestamp rule (refresh.py) stays as
 the fallback, so a peer alive in the lockspace but not writing still ages
-out. The view comes from our broker's `lockspace-hosts` monitor, read once
+out. A peer whose renewals are failing (sanlock's FAIL: not expired yet)
+is dying: it is not aged out by the timestamp rule before its lease
+expires, because the engine VM's lease it holds cannot be taken before
+then and a start attempt would only fail and cost a retry. Either way the
+peer is dead at most one cycle after the sanlock floor. The view comes from our broker's `lockspace-hosts` monitor, read once
 per cycle with `status_monitor`. When it is not available (an upstream
 broker, the broker not in the lockspace yet, a broker restart) no lease
 counts as expired and only the timestamp rule decides; the switch between
@@ -12,6 +16,7 @@ the two is logged once per change.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 
@@ -23,18 +28,30 @@ log = logging.getLogger(__name__)
 
 MONITOR = "lockspace-hosts"
 DEAD = "dead"
-NOTHING: frozenset[int] = frozenset()
+FAIL = "fail"
 
 
-def parse(text: str) -> frozenset[int] | None:
-    """Host ids reported `dead` in the monitor's JSON; None when it has no view."""
+@dataclasses.dataclass(frozen=True)
+class Leases:
+    """Peers by the state of their host-id lease (only the two that matter)."""
+
+    expired: frozenset[int] = frozenset()   # dead now
+    failing: frozenset[int] = frozenset()   # renewals failing, not expired yet
+
+
+NOTHING = Leases()
+
+
+def parse(text: str) -> Leases | None:
+    """The peers' lease states from the monitor's JSON; None when it has no view."""
     if text == "None":
         return None
     try:
-        view = json.loads(text)
-        return frozenset(int(h) for h, state in view.items() if state == DEAD)
+        view = {int(h): state for h, state in json.loads(text).items()}
     except (ValueError, AttributeError, TypeError):
         return None
+    return Leases(frozenset(h for h, s in view.items() if s == DEAD),
+                  frozenset(h for h, s in view.items() if s == FAIL))
 
 
 class LeaseView:
@@ -45,8 +62,8 @@ class LeaseView:
         self._started = False
         self._available: bool | None = None
 
-    def expired(self) -> frozenset[int]:
-        """Peers whose lease has expired now (empty when the view is not available)."""
+    def read(self) -> Leases:
+        """The peers' lease states now (nothing known when the view is not available)."""
         dead = self._read()
         available = dead is not None
         if available != self._available and (available or self._available is not None):
@@ -55,7 +72,7 @@ class LeaseView:
         self._available = available
         return dead if dead is not None else NOTHING
 
-    def _read(self) -> frozenset[int] | None:
+    def _read(self) -> Leases | None:
         operation = f"status_monitor {MONITOR}"
         if not self._started:
             try:

@@ -20,6 +20,7 @@ agent cycles due then. H is a host number, "all" every host.
   conf H old|current          hosted-engine.conf is not / is "up to date" (spUUID blank)
   lease expiry S              a host killed from now on has its leases expire after S s
   broker H down|up|restart    the broker refuses connections / forgets its monitors
+  broker H|all upstream       an upstream broker: no lockspace-hosts monitor
   vdsm H down|up              vdsm does not answer (the service check fails)
   global maintenance on|off   slot 0, as the client writes it
   local maintenance H on|off  ha.conf
@@ -163,6 +164,9 @@ class Runner:
                 world.hosts[int(h)].knobs.conf_up_to_date = state == "current"
             case ("lease", "expiry", seconds):
                 world.timing.lease_expiry = int(seconds)
+            case ("broker", h, "upstream"):
+                for k in self.hosts(h):
+                    world.hosts[k].broker.upstream = True
             case ("broker", h, "restart"):
                 world.hosts[int(h)].broker.restart()
             case ("broker", h, state):

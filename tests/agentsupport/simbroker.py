@@ -37,6 +37,7 @@ class SimBroker:
         self.alive_pushed: list[int] = []
         self.notifications: list[str] = []
         self.none_monitors: set[str] = set()   # monitors answering "None"
+        self.upstream = False                  # an upstream broker: no lockspace-hosts
 
     @property
     def path(self) -> str:
@@ -56,6 +57,9 @@ class SimBroker:
 
     def start_monitor(self, type: str, options: dict[str, object]) -> str:
         self._check()
+        if self.upstream and type == "lockspace-hosts":
+            raise exceptions.RequestError(f"start_monitor: unknown monitor type {type!r}",
+                                          exceptions.FaultCode.UNKNOWN_MONITOR)
         self.monitors[type] = dict(options)
         if type == "engine-health":
             world = self.host.world
@@ -90,7 +94,7 @@ class SimBroker:
         }[monitor_id]
 
     def lockspace_view(self) -> str:
-        """Our broker's lockspace-hosts answer: a killed host's lease expires after a while."""
+        """Our broker's lockspace-hosts answer: a killed host's lease fails, then expires."""
         world = self.host.world
         if self.holds_id is None:
             return "None"

@@ -110,3 +110,25 @@ def test_a_live_lease_does_not_keep_a_silent_peer_alive():
     for t in range(80, 141, 10):
         data = advance(data, t, hosts={2: remote(2, t), 3: remote(3, 70)})
     assert data.alive_hosts == (2,)
+
+
+def test_a_peer_whose_lease_renewals_fail_stays_alive_until_its_lease_expires():
+    # Killed at 70: its slot stops changing; sanlock says FAIL, then DEAD at 200.
+    data = history(70, peers={2: 3400, 3: 3400})
+    for t in range(80, 201, 10):
+        stats = dataclasses.replace(
+            snapshot(t, hosts={2: remote(2, t), 3: remote(3, 70)}),
+            failing_leases=frozenset({3}) if t < 200 else frozenset(),
+            expired_leases=frozenset({3}) if t >= 200 else frozenset())
+        data = refresh.refresh(data, stats, MY_ID, 4096)
+        assert data.alive_hosts == ((2, 3) if t < 200 else (2,)), t
+
+
+def test_a_failing_lease_does_not_resurrect_a_peer_already_aged_out():
+    data = history(70, peers={2: 3400, 3: 3400})
+    for t in range(80, 141, 10):
+        data = advance(data, t, hosts={2: remote(2, t), 3: remote(3, 70)})
+    assert data.alive_hosts == (2,)
+    stats = dataclasses.replace(snapshot(150, hosts={2: remote(2, 150), 3: remote(3, 70)}),
+                                failing_leases=frozenset({3}))
+    assert refresh.refresh(data, stats, MY_ID, 4096).alive_hosts == (2,)
