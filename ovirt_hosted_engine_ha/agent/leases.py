@@ -7,8 +7,9 @@ out. A peer whose renewals are failing (sanlock's FAIL: not expired yet)
 is dying: it is not aged out by the timestamp rule before its lease
 expires, because the engine VM's lease it holds cannot be taken before
 then and a start attempt would only fail and cost a retry. Either way the
-peer is dead at most one cycle after the sanlock floor. The view comes from our broker's `lockspace-hosts` monitor, read once
-per cycle with `status_monitor`. When it is not available (an upstream
+peer is dead at most one cycle after the sanlock floor. The view comes
+from our broker's `lockspace-hosts` monitor, read once per cycle with
+`status_monitor`. When it is not available (an upstream
 broker, the broker not in the lockspace yet, a broker restart) no lease
 counts as expired and only the timestamp rule decides; the switch between
 the two is logged once per change.

@@ -5,8 +5,8 @@ snapshot taken more than HOST_ALIVE_TIMEOUT_SECS before this one (or it was
 not in that snapshot), and its sanlock host-id lease has not expired (the
 broker's lockspace view, `Snapshot.expired_leases`: an expired lease makes a
 peer dead at once, design.md §7; a live peer whose lease renewals fail is
-not aged out before its lease expires, see leases.py). Without such a snapshot (the agent's first ~70 s)
-nobody is alive and `liveness_known` is False: EngineDown then makes no
+not aged out before its lease expires, see leases.py). Without such a
+snapshot (the agent's first ~70 s) nobody is alive and `liveness_known` is False: EngineDown then makes no
 start decision (design.md §7 warm-up fix). Only changes count, so remote
 clocks are never compared with ours.
 
