@@ -6,9 +6,9 @@ not in that snapshot), and its sanlock host-id lease has not expired (the
 broker's lockspace view, `Snapshot.expired_leases`: an expired lease makes a
 peer dead at once, design.md §7; a live peer whose lease renewals fail is
 not aged out before its lease expires, see leases.py). Without such a
-snapshot (the agent's first ~70 s) nobody is alive and `liveness_known` is False: EngineDown then makes no
-start decision (design.md §7 warm-up fix). Only changes count, so remote
-clocks are never compared with ours.
+snapshot (the agent's first ~70 s) nobody is alive and `liveness_known`
+is False: EngineDown then makes no start decision (design.md §7 warm-up
+fix). Only changes count, so remote clocks are never compared with ours.
 
 Best engine: the local status unless an alive host ranks strictly higher
 (the first such host by id). Best score: the first alive host with the
