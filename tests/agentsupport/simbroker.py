@@ -68,6 +68,13 @@ class SimBroker:
             self.engine.liveliness = lambda fqdn: world.engine_answers(self.host.host_id)
         return type
 
+    def stop_monitor(self, monitor_id: str) -> None:
+        self._check()
+        if self.monitors.pop(monitor_id, None) is None:
+            raise exceptions.RequestError(
+                f"stop_monitor: unknown monitor {monitor_id!r}",
+                exceptions.FaultCode.UNKNOWN_MONITOR)
+
     def get_monitor_status(self, monitor_id: str) -> str:
         self._check()
         if monitor_id not in self.monitors:
@@ -115,7 +122,7 @@ class SimBroker:
 
     def put_stats_on_storage(self, host_id: int, data: str) -> None:
         self._check()
-        if host_id != 0 and self.holds_id != host_id:
+        if host_id != 0 and self.holds_id is None:
             raise exceptions.RequestError(
                 f"put_stats: host id {host_id} is not held", exceptions.FaultCode.LOCKSPACE)
         self.host.world.slots[host_id] = data

@@ -2,7 +2,8 @@
 
 The agents run unchanged (no time scale): the engine VM starts about 60 s
 after they do (their warm-up), a killed host's lease is free 71 s after
-its sanlock daemon died, and the survivors see it dead after 60-80 s.
+its sanlock daemon died, and the survivors see it dead within one agent
+cycle of that (the broker's lockspace view, design.md §7).
 Safety is checked on the lease itself, not on timings: the lease journal
 (every acquisition with the owners sanlock reads from disk, every release)
 never shows two holders, the lease version only grows, and a sampler
@@ -18,7 +19,8 @@ import time
 
 import pytest
 
-from ovirt_hosted_engine_ha.lab import agentproc
+from ovirt_hosted_engine_ha.lab import agentproc, sanlockd
+from ovirt_hosted_engine_ha.lab.errors import LabError
 from ovirt_hosted_engine_ha.lib import metadata
 from tests.lab.labcluster import assert_exclusive, healthy, status, vm_stats, wait_for
 
@@ -28,6 +30,7 @@ START = 240       # agents' warm-up (60 s) and VM boot, with margin
 MIGRATE = 120     # the engine sees a fresh target within ~20 s, then ~1 s
 FAILOVER = 300    # sanlock expiry (71 s) / agent detection (60-80 s), then boot
 RUNNING = ("Up", "Powering up")
+CYCLE = 10        # the agent's loop period
 
 
 class Sampler:
@@ -125,12 +128,44 @@ def test_local_maintenance_migrates_the_engine(lab, sampler):
     assert_exclusive(lab)
 
 
+def lease_expired(lab, dead_host: int, survivors: list[int]) -> bool:
+    """A survivor's sanlock sees the dead host's id DEAD in the domain's lockspace."""
+    for k in survivors:
+        try:
+            view = sanlockd.lockspace_view(lab.hosts[k].layout, name=lab.ids.sd_uuid)
+        except LabError:
+            continue
+        if view.hosts.get(dead_host) in ("DEAD", "FREE"):
+            return True
+    return False
+
+
 def test_killed_engine_host_fails_over(lab, sampler):
     old = engine_host(lab)
+    survivors = [k for k in lab.hosts if k != old]
     version = lab.read_lease()["version"]
     killed_at = time.monotonic()
     lab.hosts[old].kill()
     assert not healthy(lab)
+    marks: dict[str, float] = {}
+
+    def start_attempted() -> bool:
+        now = time.monotonic()
+        if "expired" not in marks and lease_expired(lab, old, survivors):
+            marks["expired"] = now
+        if any(vm_stats(lab.hosts[k]) for k in survivors):
+            marks["attempt"] = now
+        return "attempt" in marks
+
+    wait_for(start_attempted, FAILOVER, 0.25)
+    # Liveness from the lockspace: no start before the dead host's lease is
+    # free (its lease renewals failing keep it alive), and one within an
+    # agent cycle (+ the monitor's 1 s period and this poll) after.
+    assert "expired" in marks, "a survivor tried to start the VM before the lease expired"
+    reaction = marks["attempt"] - marks["expired"]
+    print(f"\nfailover: lease free {marks['expired'] - killed_at:.1f} s after the kill, "
+          f"start attempt {reaction:.1f} s later")
+    assert reaction <= CYCLE + 5
     new = wait_for(lambda: [k for k in lab.engine_hosts() if k != old], FAILOVER, 0.5)
     assert len(new) == 1
     wait_for(lambda: healthy(lab), FAILOVER, 0.5)
