@@ -1,0 +1,92 @@
+"""ovirt-ha-agent --cleanup on a real lab: real brokers, sanlock and storage.
+
+A host's slot is written through its broker, then the clean-up command is
+run as `hosted-engine --clean-metadata` would, with that host's
+environment; another host's broker must stop serving the slot.
+"""
+
+import subprocess
+import sys
+
+import pytest
+
+from ovirt_hosted_engine_ha.lab import sanlockd
+from ovirt_hosted_engine_ha.lib import metadata
+from tests.lab.labcluster import wait_for
+
+pytestmark = pytest.mark.integration
+
+COMMAND = [sys.executable, "-m", "ovirt_hosted_engine_ha.agent", "--cleanup"]
+
+
+@pytest.fixture(scope="module")
+def lab(shared_cluster):
+    return shared_cluster(hosts=2)
+
+
+def cleanup(host, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(COMMAND + list(args), env=host.env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def stopped_slot(host_id: int, stopped: bool) -> str:
+    record = metadata.HostSlot(
+        host_id=host_id, host_ts=100, score=0 if stopped else 3400,
+        engine_status='{"vm": "down", "health": "bad", "detail": "unknown"}',
+        hostname=f"host{host_id}.lab", stopped=stopped,
+        extra=f"state={'AgentStopped' if stopped else 'EngineDown'}\n")
+    return metadata.build_host_slot(record, pad=False).decode()
+
+
+def write_slot(host, text: str, keep_id: bool = False) -> None:
+    link = host.link(60)
+    link.lock_host_id(host.id)
+    link.put_stats_on_storage(host.id, text)
+    if not keep_id:
+        link.release_host_id()
+
+
+def seen_by(peer, host_id: int) -> bool:
+    return host_id in peer.link().get_stats_from_storage()
+
+
+def held_here(host) -> int | None:
+    return sanlockd.lockspace_view(host.layout).host_id
+
+
+def test_a_live_slot_is_refused_then_forced(lab):
+    host, peer = lab.hosts[2], lab.hosts[1]
+    write_slot(host, stopped_slot(host.id, stopped=False))
+    wait_for(lambda: seen_by(peer, host.id), 30, 0.5)
+    refused = cleanup(host)
+    assert refused.returncode == 1, refused.stderr
+    assert "does not say the agent stopped" in refused.stderr
+    assert seen_by(peer, host.id)
+    forced = cleanup(host, "--force-cleanup")
+    assert forced.returncode == 0, forced.stderr
+    wait_for(lambda: not seen_by(peer, host.id), 30, 0.5)
+    assert held_here(host) is None              # the id it took is released
+
+
+def test_a_stopped_slot_is_cleaned(lab):
+    host, peer = lab.hosts[2], lab.hosts[1]
+    write_slot(host, stopped_slot(host.id, stopped=True))
+    wait_for(lambda: seen_by(peer, host.id), 30, 0.5)
+    done = cleanup(host)
+    assert done.returncode == 0, done.stderr
+    wait_for(lambda: not seen_by(peer, host.id), 30, 0.5)
+
+
+def test_a_host_holding_its_id_is_alive(lab):
+    host, peer = lab.hosts[2], lab.hosts[1]
+    write_slot(host, stopped_slot(host.id, stopped=True), keep_id=True)   # as a running agent
+    try:
+        refused = cleanup(host)
+        assert refused.returncode == 1, refused.stderr
+        assert "host-id lease is live" in refused.stderr
+        forced = cleanup(host, "--force-cleanup")
+        assert forced.returncode == 0, forced.stderr
+        wait_for(lambda: not seen_by(peer, host.id), 30, 0.5)
+        assert held_here(host) == host.id       # not taken from the "agent"
+    finally:
+        host.link(60).release_host_id()
