@@ -38,8 +38,12 @@ def test_dead_only_when_the_domain_lockspace_agrees():
     assert json.loads(mon.measure()) == {"2": "fail", "3": "dead"}
 
 
-def test_not_joined_is_a_failure_published_as_none():
-    mon = monitor({})
-    with pytest.raises(sanlock.SanlockException):
-        mon.measure()
-    assert str(mon.failure_value(RuntimeError())) == "None"
+def test_not_joined_is_no_view():
+    assert monitor({}).measure() is None
+
+
+def test_a_lockspace_being_left_is_not_joined(monkeypatch):
+    monkeypatch.setattr(sanlock, "get_lockspaces", lambda: [
+        {"lockspace": ENGINE, "host_id": 1, "path": "p", "offset": 0, "flags": 2}])
+    with pytest.raises(lockspace_hosts.NotJoined):
+        lockspace_hosts.sanlock_hosts(ENGINE)

@@ -13,7 +13,8 @@ A host is `dead` only when its lease has expired in the hosted-engine
 lockspace *and*, when this host has joined the storage domain's own
 lockspace (vdsm's, named after `sdUUID`, which holds the engine VM's
 lease), there as well: a peer is declared dead when its VM lease can be
-taken, not earlier. "None" while this host has not joined the lockspace.
+taken, not earlier. "None" while this host's daemon is not in the
+lockspace (the broker holds no host id, or is joining or leaving).
 Measured every second (a local call to the sanlock daemon).
 """
 
@@ -29,7 +30,16 @@ from . import base
 STATES = {1: "unknown", 2: "free", 3: "live", 4: "fail", 5: "dead"}
 DEAD = "dead"
 
+class NotJoined(Exception):
+    """This host's sanlock daemon is not (fully) in the lockspace."""
+
+
 def sanlock_hosts(lockspace: bytes) -> Iterable[Mapping[str, int]]:
+    """get_hosts, only while this daemon is in the lockspace (not joining or leaving)."""
+    joined = any(ls.get("lockspace") == lockspace and not ls.get("flags")
+                 for ls in sanlock.get_lockspaces())
+    if not joined:
+        raise NotJoined(lockspace)
     return sanlock.get_hosts(lockspace)  # type: ignore[no-any-return]
 
 
@@ -62,12 +72,15 @@ class Submonitor(base.Submonitor):
         self.hosts_of: base.HostsOf = ctx.lockspace_hosts or sanlock_hosts
 
     def measure(self) -> object:
-        engine = states(self.hosts_of(constants.LOCKSPACE_NAME))
+        try:
+            engine = states(self.hosts_of(constants.LOCKSPACE_NAME))
+        except (NotJoined, sanlock.SanlockException):
+            return None              # this broker holds no host id: no view
         domain = None
         if self.sd_uuid:
             try:
                 domain = states(self.hosts_of(self.sd_uuid.encode()))
-            except sanlock.SanlockException:
+            except (NotJoined, sanlock.SanlockException):
                 domain = None        # vdsm has not joined the domain's lockspace here
         view = combine(engine, domain)
         return json.dumps({str(h): view[h] for h in sorted(view)})
