@@ -389,7 +389,7 @@ def test_reset_fault(broker):
 
 
 def test_direct_read_without_broker(host_root, monkeypatch):
-    from ovirt_hosted_engine_ha.broker import storage_broker
+    from ovirt_hosted_engine_ha.lib import metadata_volume
 
     class Storage:
         def read_all(self):
@@ -400,7 +400,7 @@ def test_direct_read_without_broker(host_root, monkeypatch):
             return slots
 
     loaded = []
-    monkeypatch.setattr(storage_broker.StorageBroker, "connect",
+    monkeypatch.setattr(metadata_volume.MetadataVolume, "connect",
                         classmethod(lambda cls, conf: loaded.append(conf) or Storage()))
     monkeypatch.setattr("ovirt_hosted_engine_ha.env.config.load_hosted_engine_conf",
                         lambda path: path)
