@@ -5,6 +5,7 @@ run as `hosted-engine --clean-metadata` would, with that host's
 environment; the slot must then read empty from the volume (O_DIRECT).
 """
 
+import json
 import subprocess
 import sys
 
@@ -13,6 +14,7 @@ import pytest
 from ovirt_hosted_engine_ha.env import constants
 from ovirt_hosted_engine_ha.lab import sanlockd
 from ovirt_hosted_engine_ha.lib import directio, metadata
+from tests.monitorsupport.wait import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -93,3 +95,27 @@ def test_a_host_holding_its_id_is_alive(lab):
         assert held_here(host) == host.id       # not taken from the "agent"
     finally:
         host.link(60).release_host_id()
+
+
+def test_lockspace_view_on_real_sanlock(lab):
+    """The agent's liveness signal: the broker's lockspace-hosts monitor."""
+    one, two = lab.hosts[1], lab.hosts[2]
+    link = one.link(60)
+    link.start_monitor("lockspace-hosts", {"sd_uuid": lab.ids.sd_uuid})
+    try:
+        assert link.get_monitor_status("lockspace-hosts") == "None"   # no id held here
+        link.lock_host_id(1)
+        two.link(60).lock_host_id(2)
+
+        def view() -> dict:
+            text = link.get_monitor_status("lockspace-hosts")
+            return {} if text == "None" else json.loads(text)
+
+        wait_for(lambda: view().get("1") == "live" and view().get("2") == "live", 30, 0.5)
+        two.link(60).release_host_id()
+        # a clean release: sanlock lists the id FREE, or not at all (3.8)
+        wait_for(lambda: view().get("2", "free") == "free", 30, 0.5)
+        link.release_host_id()
+        wait_for(lambda: link.get_monitor_status("lockspace-hosts") == "None", 30, 0.5)
+    finally:
+        link.stop_monitor("lockspace-hosts")

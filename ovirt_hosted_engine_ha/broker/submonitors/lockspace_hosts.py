@@ -8,7 +8,8 @@ and an upstream agent never starts it.
 
 Value: JSON `{"<host id>": "<state>", ...}` for every host the local sanlock
 daemon knows in the `hosted-engine` lockspace, states `unknown`, `free`,
-`live`, `fail`, `dead` (sanlock's host flags, spec/sanlock-lab.md §5).
+`live`, `fail`, `dead` (sanlock's host flags, spec/sanlock-lab.md §5; an
+id released cleanly shows `free` or, with sanlock 3.8, is not listed).
 A host is `dead` only when its lease has expired in the hosted-engine
 lockspace *and*, when this host has joined the storage domain's own
 lockspace (vdsm's, named after `sdUUID`, which holds the engine VM's
