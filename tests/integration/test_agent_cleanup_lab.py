@@ -14,6 +14,7 @@ import pytest
 from ovirt_hosted_engine_ha.env import constants
 from ovirt_hosted_engine_ha.lab import sanlockd
 from ovirt_hosted_engine_ha.lib import directio, metadata
+from tests.brokersupport import agent_slot
 from tests.monitorsupport.wait import wait_for
 
 pytestmark = pytest.mark.integration
@@ -32,13 +33,6 @@ def cleanup(host, *args: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=120)
 
 
-def stopped_slot(host_id: int, stopped: bool) -> str:
-    record = metadata.HostSlot(
-        host_id=host_id, host_ts=100, score=0 if stopped else 3400,
-        engine_status='{"vm": "down", "health": "bad", "detail": "unknown"}',
-        hostname=f"host{host_id}.lab", stopped=stopped,
-        extra=f"state={'AgentStopped' if stopped else 'EngineDown'}\n")
-    return metadata.build_host_slot(record, pad=False).decode()
 
 
 def write_slot(host, text: str, keep_id: bool = False) -> None:
@@ -61,7 +55,7 @@ def held_here(host) -> int | None:
 
 def test_a_live_slot_is_refused_then_forced(lab):
     host = lab.hosts[2]
-    write_slot(host, stopped_slot(host.id, stopped=False))
+    write_slot(host, agent_slot(host.id, stopped=False))
     assert on_storage(lab, host.id)
     refused = cleanup(host)
     assert refused.returncode == 1, refused.stderr
@@ -75,7 +69,7 @@ def test_a_live_slot_is_refused_then_forced(lab):
 
 def test_a_stopped_slot_is_cleaned(lab):
     host = lab.hosts[2]
-    write_slot(host, stopped_slot(host.id, stopped=True))
+    write_slot(host, agent_slot(host.id, stopped=True))
     assert on_storage(lab, host.id)
     done = cleanup(host)
     assert done.returncode == 0, done.stderr
@@ -84,7 +78,7 @@ def test_a_stopped_slot_is_cleaned(lab):
 
 def test_a_host_holding_its_id_is_alive(lab):
     host = lab.hosts[2]
-    write_slot(host, stopped_slot(host.id, stopped=True), keep_id=True)   # as a running agent
+    write_slot(host, agent_slot(host.id, stopped=True), keep_id=True)   # as a running agent
     try:
         refused = cleanup(host)
         assert refused.returncode == 1, refused.stderr

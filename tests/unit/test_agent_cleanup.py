@@ -5,17 +5,8 @@ import logging
 import pytest
 
 from ovirt_hosted_engine_ha.agent.cleanup import Cleaner, Request
-from ovirt_hosted_engine_ha.lib import metadata
 from tests.agentsupport.world import World
-
-
-def slot(host_id: int, stopped: bool) -> str:
-    record = metadata.HostSlot(
-        host_id=host_id, host_ts=100, score=0 if stopped else 3400,
-        engine_status='{"vm": "down", "health": "bad", "detail": "unknown"}',
-        hostname=f"host{host_id}", stopped=stopped,
-        extra=f"state={'AgentStopped' if stopped else 'EngineDown'}\n")
-    return metadata.build_host_slot(record, pad=False).decode()
+from tests.brokersupport import agent_slot as slot
 
 
 class Clock:
