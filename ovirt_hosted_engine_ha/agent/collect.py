@@ -6,9 +6,10 @@ A slot that cannot be parsed leaves that host out (logged once per host
 and message); a global slot that cannot be parsed means no global
 maintenance. A monitor whose status call fails is unknown
 for this cycle; when the broker does not know it (it restarted) it is
-started again, so the next cycle reads it. A monitor answering "None" (no
-value yet, or its measurement broke) is an outage too: unknown, counted,
-logged once per change (design.md §7). If `get_stats` fails there is
+started again, so the next cycle reads it. A monitor answering "None" (its
+measurement broke) is an outage too: unknown, counted, logged once per
+change (design.md §7); only in its first MONITOR_FIRST_VALUE_SECS after we
+started it is "None" its normal "no value yet". If `get_stats` fails there is
 no snapshot: deciding without seeing the other hosts could start a second VM.
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 import logging
 
 from ..lib import exceptions, metadata
-from . import leases, monitors
+from . import constants, leases, monitors
 from .env import Env
 from .failures import Failures
 from .model import EngineStatus, LocalStats, RemoteHost, Snapshot
@@ -61,6 +62,7 @@ class Collector:
         self._specs = specs
         self._failures = failures
         self._pending = {spec.field for spec in specs}
+        self._started_at: dict[str, float] = {}
         self._slot_errors: dict[int, str] = {}
         sd_uuid = next((spec.options.get("sd_uuid") for spec in specs
                         if spec.field == monitors.STORAGE_DOMAIN), None)
@@ -78,6 +80,7 @@ class Collector:
                 continue
             self._failures.succeeded(f"start_monitor {spec.type}", "broker")
             self._pending.discard(spec.field)
+            self._started_at[spec.field] = self._env.now()
             log.debug("Monitor %s started", spec.type)
         if not self._pending:
             self._failures.succeeded(MONITORS_LOST)
@@ -119,6 +122,11 @@ class Collector:
             return None
         self._failures.succeeded("broker")
         if text is None or text == "None":
+            started = self._started_at.get(spec.field)
+            if started is not None \
+                    and self._env.now() - started < constants.MONITOR_FIRST_VALUE_SECS:
+                log.debug("Monitor %s has no first value yet", spec.type)
+                return None
             # An outage of that monitor (design.md §7): unknown this cycle,
             # counted, logged once until it answers a value again.
             self._failures.failed(operation, MonitorNoValue(spec.type))
