@@ -48,7 +48,7 @@ UPSTREAM_TOTAL = ("~140-150 s + engine boot (io_timeout 10: VM lease free 140 s 
                   "every 10 s)")
 
 
-def _healthy(cluster: Cluster) -> bool:
+def healthy(cluster: Cluster) -> bool:
     try:
         with urllib.request.urlopen(cluster.engine_url, timeout=1) as r:
             return r.read(5) == b"DB Up"
@@ -56,7 +56,7 @@ def _healthy(cluster: Cluster) -> bool:
         return False
 
 
-def _wait(predicate, timeout: float, what: str) -> float:
+def wait_until(predicate, timeout: float, what: str) -> float:
     """Poll until true; return the monotonic time it became true."""
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -109,13 +109,13 @@ def failover(cluster: Cluster) -> list[Row]:
         if "attempt" not in marks and any(
                 vm in cluster.hosts[k].sim.get()["vms"] for k in survivors):
             marks["attempt"] = now
-        if "healthy" not in marks and _healthy(cluster):
+        if "healthy" not in marks and healthy(cluster):
             marks["healthy"] = now
         return len(marks) == 3
 
     killed_at = time.monotonic()
     cluster.hosts[old].kill()
-    _wait(progress, FAILOVER_TIMEOUT, "engine health page on another host")
+    wait_until(progress, FAILOVER_TIMEOUT, "engine health page on another host")
     events = [e for e in leaselog.read(cluster.layout.lease_log) if e["mono"] >= killed_at]
     acquired = next(e for e in events if e["event"] == "acquired")
     refused = sum(1 for e in events if e["event"] == "failed" and e["mono"] < acquired["mono"])
@@ -157,7 +157,7 @@ def run(cluster: Cluster) -> list[Row]:
     for k in started:
         cluster.hosts[k].wait_agent()
     try:
-        _wait(lambda: cluster.engine_hosts() and _healthy(cluster), START_TIMEOUT,
+        wait_until(lambda: cluster.engine_hosts() and healthy(cluster), START_TIMEOUT,
               "engine VM up")
         rows = [agent_cpu(cluster, CPU_WINDOW)]
         rows += failover(cluster)
