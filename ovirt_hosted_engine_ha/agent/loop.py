@@ -12,7 +12,8 @@ A cycle, as upstream's:
      runs here;
   4  publish the slot, then the list of live hosts.
 `step` returns the delay the state asked for (10 s, 0 after NOWAIT, at
-least 30 s when vdsm does not answer); the caller sleeps it, counted from
+least 30 s when vdsm does not answer; at most 2 s while a live peer's
+sanlock lease renewals fail, so its expiry is seen at once); the caller sleeps it, counted from
 the cycle's start.
 
 Nothing ends the agent but a stop request: a failed call is counted and
@@ -67,6 +68,7 @@ class Agent:
         self._initialized = False
         self._prev_delay = 1
         self._gate_logged_at: float | None = None
+        self._dying: list[int] = []
 
     # Context of the state machine
 
@@ -114,6 +116,7 @@ class Agent:
             delay = max(delay, constants.SERVICE_NOT_UP_DELAY)
         except StorageInvalid as e:
             self.failures.failed("storage", e)
+        delay = self._watch_dying_peers(new.data, delay)
         self._prev_delay = delay
         return delay
 
@@ -129,6 +132,18 @@ class Agent:
         self._stop_domain_monitor_if_possible(self.state)
 
     # Pieces
+
+    def _watch_dying_peers(self, data: AgentData, delay: int) -> int:
+        """A shorter wait while a live peer's lease renewals fail (leases.py)."""
+        stats = data.stats
+        dying = sorted(set(stats.failing_leases) & set(data.alive_hosts)) if stats else []
+        if dying != self._dying:
+            if dying:
+                log.info("Lease renewals of host(s) %s fail: checking every %d s until "
+                         "their leases expire or recover", ", ".join(map(str, dying)),
+                         constants.LEASE_WATCH_DELAY)
+            self._dying = dying
+        return min(delay, constants.LEASE_WATCH_DELAY) if dying else delay
 
     def _start_gate(self) -> bool:
         if not self._env.local_maintenance():

@@ -203,3 +203,28 @@ def test_published_score_and_alive_hosts(world):
         at(world, t, peer)
     assert agent.published_score == 3400
     assert world.hosts[1].broker.alive_pushed == [1, 2]
+
+
+def test_a_dying_peer_shortens_the_cycle_until_its_lease_expires(caplog):
+    world = World(2)
+    agent, _ = make_agent(world)
+    peer = world.hosts[2]
+    world.run_vm(2)                                  # the engine runs on the peer
+    peer.start_agent()
+    for t in range(0, 81, 10):
+        world.clock.now = t
+        peer.agent.step()
+        agent.step()
+    assert agent.state.data.alive_hosts == (2,)
+    assert at(world, 85, agent) == 10
+    peer.agent, peer.broker.up = None, False        # killed: its renewals fail
+    world.vms.pop(2)
+    peer.lease_expires = 120.0
+    with caplog.at_level(logging.INFO, "ovirt_hosted_engine_ha.agent"):
+        assert at(world, 90, agent) == 2
+        assert at(world, 92, agent) == 2
+    assert caplog.messages.count(
+        "Lease renewals of host(s) 2 fail: checking every 2 s until their leases expire "
+        "or recover") == 1
+    assert at(world, 120, agent) != 2                 # expired: dead, normal cycle again
+    assert agent.state.data.alive_hosts == ()
