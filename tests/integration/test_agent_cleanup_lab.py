@@ -64,7 +64,7 @@ def test_a_live_slot_is_refused_then_forced(lab):
     forced = cleanup(host, "--force-cleanup")
     assert forced.returncode == 0, forced.stderr
     assert not on_storage(lab, host.id)
-    assert held_here(host) is None              # the id it took is released
+    wait_for(lambda: held_here(host) is None, 10, 0.2)   # the id it took is released
 
 
 def test_a_stopped_slot_is_cleaned(lab):
