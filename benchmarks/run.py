@@ -169,6 +169,8 @@ def main() -> int:
         if not QUICK:
             rows += memory_soak(cluster, 100_000)
             rows += bytes_read(cluster, 60)
+            import bench_reaction  # agent cycle and reactions; leaves the agents running
+            rows += bench_reaction.run(cluster)
             import bench_failover  # last: it starts agents and kills a host
             rows += bench_failover.run(cluster)
     finally:

@@ -30,6 +30,16 @@ def hold_ids_and_publish(cluster, alive: list[int] | None = None):
     return cluster
 
 
+def agent_slot(host_id: int, stopped: bool) -> str:
+    """A slot as our agent publishes it: running (EngineDown) or stopped (AgentStopped)."""
+    record = metadata.HostSlot(
+        host_id=host_id, host_ts=100, score=0 if stopped else 3400,
+        engine_status='{"vm": "down", "health": "bad", "detail": "unknown"}',
+        hostname=f"host{host_id}.lab", stopped=stopped,
+        extra=f"state={'AgentStopped' if stopped else 'EngineDown'}\n")
+    return metadata.build_host_slot(record, pad=False).decode()
+
+
 def read_volume(path: os.PathLike[str] | str) -> bytes:
     with open(path, "rb") as f:
         return f.read(2001 * SLOT)

@@ -1,11 +1,15 @@
 """One collection: every host's slot, this host's monitors, ha.conf (spec/agent.md §5.4).
 
 Calls, in upstream's order: broker `get_stats` once, `status_monitor` once
-per monitor, then ha.conf. A slot that cannot be parsed leaves that host
-out (logged once per host and message); a global slot that cannot be parsed
-means no global maintenance. A monitor whose status call fails is unknown
+per monitor, then ha.conf; then ours: the lockspace view (leases.py).
+A slot that cannot be parsed leaves that host out (logged once per host
+and message); a global slot that cannot be parsed means no global
+maintenance. A monitor whose status call fails is unknown
 for this cycle; when the broker does not know it (it restarted) it is
-started again, so the next cycle reads it. If `get_stats` fails there is
+started again, so the next cycle reads it. A monitor answering "None" (its
+measurement broke) is an outage too: unknown, counted, logged once per
+change (design.md §7); only in its first MONITOR_FIRST_VALUE_SECS after we
+started it is "None" its normal "no value yet". If `get_stats` fails there is
 no snapshot: deciding without seeing the other hosts could start a second VM.
 """
 
@@ -14,7 +18,7 @@ from __future__ import annotations
 import logging
 
 from ..lib import exceptions, metadata
-from . import monitors
+from . import constants, leases, monitors
 from .env import Env
 from .failures import Failures
 from .model import EngineStatus, LocalStats, RemoteHost, Snapshot
@@ -35,6 +39,13 @@ LOCAL_FIELDS = {
 MONITORS_LOST = "monitors"
 
 
+class MonitorNoValue(exceptions.Error):
+    msg = "the broker's {self.type} monitor has no value (it answers None)"
+
+    def __init__(self, type: str) -> None:
+        self.type = type
+
+
 class CollectFailed(exceptions.DetailError):
     """The other hosts' slots could not be read."""
 
@@ -51,7 +62,11 @@ class Collector:
         self._specs = specs
         self._failures = failures
         self._pending = {spec.field for spec in specs}
+        self._started_at: dict[str, float] = {}
         self._slot_errors: dict[int, str] = {}
+        sd_uuid = next((spec.options.get("sd_uuid") for spec in specs
+                        if spec.field == monitors.STORAGE_DOMAIN), None)
+        self._leases = leases.LeaseView(env.broker, failures, sd_uuid)
 
     def start_monitors(self) -> None:
         """Start the monitors not started yet (all of them at first)."""
@@ -65,6 +80,7 @@ class Collector:
                 continue
             self._failures.succeeded(f"start_monitor {spec.type}", "broker")
             self._pending.discard(spec.field)
+            self._started_at[spec.field] = self._env.now()
             log.debug("Monitor %s started", spec.type)
         if not self._pending:
             self._failures.succeeded(MONITORS_LOST)
@@ -79,6 +95,7 @@ class Collector:
             raise CollectFailed(f"cannot read the hosts' slots: {e}") from e
         self._failures.succeeded("get_stats", "broker")
         local = self._local()
+        leases = self._leases.read()
         finish = env.now()
         return Snapshot(
             collect_start=int(start),
@@ -87,6 +104,8 @@ class Collector:
             hosts=self._hosts(slots),
             global_maintenance=self._global_maintenance(slots.get(0)),
             time_epoch=int(env.wall_time() - finish),
+            expired_leases=leases.expired,
+            failing_leases=leases.failing,
         )
 
     def status(self, spec: MonitorSpec) -> object:
@@ -101,7 +120,18 @@ class Collector:
             else:
                 self._failures.failed(operation, e)
             return None
-        self._failures.succeeded(operation, "broker")
+        self._failures.succeeded("broker")
+        if text is None or text == "None":
+            started = self._started_at.get(spec.field)
+            if started is not None \
+                    and self._env.now() - started < constants.MONITOR_FIRST_VALUE_SECS:
+                log.debug("Monitor %s has no first value yet", spec.type)
+                return None
+            # An outage of that monitor (design.md §7): unknown this cycle,
+            # counted, logged once until it answers a value again.
+            self._failures.failed(operation, MonitorNoValue(spec.type))
+            return None
+        self._failures.succeeded(operation)
         return monitors.convert(spec.field, text)
 
     def _local(self) -> LocalStats:

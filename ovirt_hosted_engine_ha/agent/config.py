@@ -6,6 +6,8 @@ options; whether the configuration lives on shared storage (spUUID is the
 blank UUID: otherwise the score loses 1000 points). From agent.conf: the
 score weights. The host name is the CN of vdsm's certificate when it can be
 read, else the system host name (what upstream publishes in practice).
+`conf_on_shared_storage` is the start-up answer, published in the slot as
+upstream does; the score asks again every time (conf_check.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from ..env import config, constants, paths
 from ..lib import exceptions
+from .conf_check import up_to_date
 from .monitors import MonitorSpec, required_monitors
 from .scoring import ScoreConfig
 
@@ -75,7 +78,7 @@ def from_conf(conf: config.HostedEngineConf, score: ScoreConfig | None = None,
         vm_uuid=vm_uuid,
         monitors=required_monitors(values),
         score=score or ScoreConfig(),
-        conf_on_shared_storage=conf.values.get("spUUID") == constants.BLANK_UUID,
+        conf_on_shared_storage=up_to_date(conf.values),
         hostname=name or hostname(),
         notify_hostname=socket.gethostname(),
     )

@@ -10,6 +10,12 @@ NOWAIT = 0                   # run the next cycle at once
 SERVICE_NOT_UP_DELAY = 30    # a required service (vdsm) does not answer
 START_GATE_POLL = 2          # local maintenance at agent start: poll ha.conf
 START_GATE_LOG_SECS = 30     # ... and say so at most this often
+# A monitor answers "None" until its first measurement (cpu-load-no-engine:
+# one 10 s period after its start); only later is "None" an outage.
+MONITOR_FIRST_VALUE_SECS = 20
+# While a live peer's sanlock lease renewals fail (it is dying), cycle this
+# often, so that its lease expiring is acted on within seconds (design.md §7).
+LEASE_WATCH_DELAY = 2
 
 # Liveness and history
 HOST_ALIVE_TIMEOUT_SECS = 60

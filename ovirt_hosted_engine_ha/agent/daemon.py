@@ -9,6 +9,9 @@ current cycle finishes, the agent publishes AgentStopped if it holds the
 host id, releases the host id, sends STOPPING=1 and exits 0. Nothing else
 ends the process: failed calls are retried every cycle (loop.py).
 
+`--cleanup [--force-cleanup] [--host-id N]` empties a host's metadata slot
+instead (cleanup.py) and exits 0 when cleaned, 1 when refused or failed.
+
 Lab only: OVIRT_HA_AGENT_TIME_SCALE=k runs the agent's clock k times
 faster than real time (its 10 s cycle takes 10/k s); the broker's monitors
 and sanlock keep real time, so this speeds up the agent's timers only.
@@ -27,7 +30,9 @@ from collections.abc import Callable
 from .. import PACKAGE_NAME, PACKAGE_VERSION
 from ..env import constants as env_constants
 from ..lib import exceptions, logsetup, sdnotify
+from ..lib.brokerlink import BrokerLink
 from . import config, constants
+from .cleanup import Cleaner, Request
 from .clock import ScaledClock
 from .host_env import HostEnv
 from .keepalive import FedBrokerLink
@@ -120,13 +125,32 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ovirt-ha-agent", description=FULL_PROG_NAME)
     parser.add_argument("--version", action="version", version=FULL_PROG_NAME)
     parser.add_argument("--host-id", type=int, help="override host_id of hosted-engine.conf")
+    parser.add_argument("--cleanup", action="store_true",
+                        help="empty the host's metadata slot instead of monitoring")
+    parser.add_argument("--force-cleanup", action="store_true",
+                        help="with --cleanup: clean even if the host looks alive")
     return parser.parse_args(argv)
+
+
+def cleanup(args: argparse.Namespace) -> int:
+    """The clean-up action (cleanup.py); the process status."""
+    try:
+        conf, agent_conf = config.load(args.host_id)
+    except exceptions.Error as e:
+        log.error("Agent cannot clean up: %s", e)
+        return 1
+    cleaner = Cleaner(BrokerLink(), conf.sd_uuid)
+    rc = cleaner.run(Request(agent_conf.host_id, force=args.force_cleanup))
+    log.info("Clean-up finished")
+    return rc
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logsetup.setup(env_constants.AGENT_LOG_CONF_FILE)
     log.info("%s started", FULL_PROG_NAME)
+    if args.cleanup:
+        return cleanup(args)
     stopper = Stopper()
     stopper.install()
     try:

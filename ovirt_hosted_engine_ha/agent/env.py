@@ -33,6 +33,8 @@ class Broker(Protocol):
 
     def get_monitor_status(self, monitor_id: str) -> str: ...
 
+    def stop_monitor(self, monitor_id: str) -> None: ...
+
     def get_stats_from_storage(self) -> dict[int, str]: ...
 
     def put_stats_on_storage(self, host_id: int, data: str) -> None: ...
@@ -64,6 +66,9 @@ class Env(Protocol):
 
     def local_maintenance(self) -> bool:
         """Local maintenance as ha.conf says now (read at every call)."""
+
+    def conf_up_to_date(self) -> bool:
+        """hosted-engine.conf is "up to date" right now (asked for every score)."""
 
     def load_vm_conf(self, now: int, epoch: int) -> VmConf:
         """Refresh vm.conf; the result is stamped with `now` and `epoch`."""

@@ -22,6 +22,7 @@ from ..env import config, constants, paths
 from ..lib import exceptions, metadata
 from ..lib.pause import pause
 from .clock import Clock
+from .conf_check import ConfUpToDate, up_to_date
 from .env import Broker, ServiceNotUp
 from .vm_conf import VmConf
 from .vm_conf_store import VmConfStore
@@ -60,6 +61,7 @@ class HostEnv:
         self._vm_conf = VmConfStore(conf)
         self._ha_conf = paths.resolve(constants.HA_AGENT_CONF_FILE)
         self._ha_conf_problem: str | None = None
+        self._conf_check = ConfUpToDate(conf.path, up_to_date(conf.values))
 
     def now(self) -> float:
         return self._clock()
@@ -72,6 +74,9 @@ class HostEnv:
             self._ping()
         except exceptions.Error as e:
             raise ServiceNotUp(f"vdsm does not answer: {e}") from e
+
+    def conf_up_to_date(self) -> bool:
+        return self._conf_check()
 
     def local_maintenance(self) -> bool:
         try:

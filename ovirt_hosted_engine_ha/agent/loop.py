@@ -12,7 +12,8 @@ A cycle, as upstream's:
      runs here;
   4  publish the slot, then the list of live hosts.
 `step` returns the delay the state asked for (10 s, 0 after NOWAIT, at
-least 30 s when vdsm does not answer); the caller sleeps it, counted from
+least 30 s when vdsm does not answer; at most 2 s while a live peer's
+sanlock lease renewals fail, so its expiry is seen at once); the caller sleeps it, counted from
 the cycle's start.
 
 Nothing ends the agent but a stop request: a failed call is counted and
@@ -67,12 +68,13 @@ class Agent:
         self._initialized = False
         self._prev_delay = 1
         self._gate_logged_at: float | None = None
+        self._dying: list[int] = []
 
     # Context of the state machine
 
     def score(self, scoring_kind: scoring.Scoring, data: AgentData) -> scoring.Score:
         return scoring.compute(scoring_kind, data, self.config.score,
-                               self.config.conf_on_shared_storage)
+                               self._env.conf_up_to_date())
 
     def start_vm(self) -> bool:
         self._refresh_vm_conf()
@@ -114,6 +116,7 @@ class Agent:
             delay = max(delay, constants.SERVICE_NOT_UP_DELAY)
         except StorageInvalid as e:
             self.failures.failed("storage", e)
+        delay = self._watch_dying_peers(new.data, delay)
         self._prev_delay = delay
         return delay
 
@@ -129,6 +132,18 @@ class Agent:
         self._stop_domain_monitor_if_possible(self.state)
 
     # Pieces
+
+    def _watch_dying_peers(self, data: AgentData, delay: int) -> int:
+        """A shorter wait while a live peer's lease renewals fail (leases.py)."""
+        stats = data.stats
+        dying = sorted(set(stats.failing_leases) & set(data.alive_hosts)) if stats else []
+        if dying != self._dying:
+            if dying:
+                log.info("Lease renewals of host(s) %s fail: checking every %d s until "
+                         "their leases expire or recover", ", ".join(map(str, dying)),
+                         constants.LEASE_WATCH_DELAY)
+            self._dying = dying
+        return min(delay, constants.LEASE_WATCH_DELAY) if dying else delay
 
     def _start_gate(self) -> bool:
         if not self._env.local_maintenance():
@@ -159,9 +174,10 @@ class Agent:
             log.info("Host %d (%s) is alive", host_id, stats.hosts[host_id].hostname)
         for host_id in sorted(set(old.alive_hosts) - set(data.alive_hosts)):
             host = stats.hosts.get(host_id)
-            log.info("Host %d (%s) is not alive any more: its slot %s", host_id,
-                     host.hostname if host else "?",
-                     "did not change for 60 s" if host else "is gone")
+            reason = ("its sanlock lease expired" if host_id in stats.expired_leases
+                      else "its slot did not change for 60 s" if host else "its slot is gone")
+            log.info("Host %d (%s) is not alive any more: %s", host_id,
+                     host.hostname if host else "?", reason)
         return data
 
     def _broker(self, operation: str, call: Callable[..., object], *args: object) -> bool:

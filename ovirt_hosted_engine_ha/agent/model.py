@@ -132,6 +132,10 @@ class Snapshot:
     hosts: Mapping[int, RemoteHost] = dataclasses.field(default_factory=dict)
     global_maintenance: bool = False
     time_epoch: int = 0   # wall clock minus monotonic clock, for dates only
+    # The broker's lockspace view: peers whose sanlock host-id lease has
+    # expired, and peers whose renewals fail (not expired yet).
+    expired_leases: frozenset[int] = frozenset()
+    failing_leases: frozenset[int] = frozenset()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,10 +2,13 @@
 
 Liveness: another host is alive when its `host-ts` changed since the newest
 snapshot taken more than HOST_ALIVE_TIMEOUT_SECS before this one (or it was
-not in that snapshot). Without such a snapshot (the agent's first ~70 s)
-nobody is alive and `liveness_known` is False: EngineDown then makes no
-start decision (design.md §7 warm-up fix). Only changes count, so remote
-clocks are never compared with ours.
+not in that snapshot), and its sanlock host-id lease has not expired (the
+broker's lockspace view, `Snapshot.expired_leases`: an expired lease makes a
+peer dead at once, design.md §7; a live peer whose lease renewals fail is
+not aged out before its lease expires, see leases.py). Without such a
+snapshot (the agent's first ~70 s) nobody is alive and `liveness_known`
+is False: EngineDown then makes no start decision (design.md §7 warm-up
+fix). Only changes count, so remote clocks are never compared with ours.
 
 Best engine: the local status unless an alive host ranks strictly higher
 (the first such host by id). Best score: the first alive host with the
@@ -26,13 +29,17 @@ def historic_snapshot(history: tuple[Snapshot, ...], collect_start: int) -> Snap
     return None
 
 
-def alive_hosts(stats: Snapshot, historic: Snapshot | None) -> tuple[int, ...]:
+def alive_hosts(stats: Snapshot, historic: Snapshot | None,
+                were_alive: tuple[int, ...] = ()) -> tuple[int, ...]:
     if historic is None:
         return ()
     alive = []
     for host_id, host in sorted(stats.hosts.items()):
+        if host_id in stats.expired_leases:
+            continue
         before = historic.hosts.get(host_id)
-        if before is None or before.host_ts != host.host_ts:
+        if before is None or before.host_ts != host.host_ts \
+                or (host_id in stats.failing_leases and host_id in were_alive):
             alive.append(host_id)
     return tuple(alive)
 
@@ -65,7 +72,7 @@ def _expired(since: int | None, seconds: int, now: int) -> bool:
 def refresh(old: AgentData, stats: Snapshot, my_id: int, min_memory: int) -> AgentData:
     """The record for the next decision: `old` with `stats` added and everything recomputed."""
     historic = historic_snapshot(old.history, stats.collect_start)
-    alive = alive_hosts(stats, historic)
+    alive = alive_hosts(stats, historic, old.alive_hosts)
     best_id, best_remote = best_engine(stats, alive, my_id)
     now = stats.collect_finish
     data = old.replace(

@@ -20,6 +20,7 @@ from .submonitors import (
     cpu_load,
     cpu_load_no_engine,
     engine_health,
+    lockspace_hosts,
     mem_free,
     mgmt_bridge,
     network,
@@ -39,6 +40,8 @@ SUBMONITORS: dict[str, type[base.Submonitor]] = {
     "engine-health": engine_health.Submonitor,
     "storage-domain": storage_domain.Submonitor,
     "vm-config": vm_config.Submonitor,
+    # Ours, not upstream's: the agent's primary liveness signal.
+    "lockspace-hosts": lockspace_hosts.Submonitor,
 }
 
 
@@ -60,11 +63,12 @@ def check_options(options: object) -> dict[str, str | None]:
 class Monitor:
     def __init__(self, conf: config.HostedEngineConf | None, vdsm: VdsmAccess | None = None,
                  interval: float | None = None,
+                 lockspace_hosts: base.HostsOf | None = None,
                  stop_timeout: float = constants.MONITOR_STOP_TIMEOUT,
                  refresher: object = None) -> None:
         """`vdsm` and `interval` replace the real vdsm and upstream's periods in tests."""
         self._ctx = base.Context(conf=conf, vdsm=vdsm or LiveVdsm(), interval=interval,
-                                 refresher=refresher)
+                                 lockspace_hosts=lockspace_hosts, refresher=refresher)
         self._stop_timeout = stop_timeout
         self._active: dict[str, base.Submonitor] = {}
         self._lock = threading.Lock()

@@ -123,10 +123,10 @@ class HAClient:
 
         Entries carry no `live-data`: liveness is only known to the broker.
         """
-        from ..broker.storage_broker import StorageBroker
         from ..env.config import load_hosted_engine_conf
+        from ..lib.metadata_volume import MetadataVolume
 
-        storage = StorageBroker.connect(load_hosted_engine_conf(self._conf_path()))
+        storage = MetadataVolume.connect(load_hosted_engine_conf(self._conf_path()))
         raw = {slot: data for slot, data in storage.read_all().items()
                if not metadata.slot_is_empty(data)}
         return self._parse_stats(raw, mode)

@@ -12,8 +12,7 @@ import dataclasses
 import re
 from pathlib import Path
 
-from ..lib import exceptions
-from . import constants, paths
+from . import constants, errors, paths
 
 UUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -34,9 +33,9 @@ def read_key_values(path: Path) -> dict[str, str]:
     try:
         return parse_key_values(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise exceptions.ConfigError(path, "file not found") from None
+        raise errors.ConfigError(path, "file not found") from None
     except (OSError, UnicodeDecodeError) as e:
-        raise exceptions.ConfigError(path, f"cannot read: {e}") from None
+        raise errors.ConfigError(path, f"cannot read: {e}") from None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,13 +86,13 @@ class _Reader:
     def required(self, key: str) -> str:
         value = self.optional(key)
         if value is None:
-            raise exceptions.MissingConfigKey(self.path, key)
+            raise errors.MissingConfigKey(self.path, key)
         return value
 
     def uuid(self, key: str) -> str:
         value = self.required(key)
         if not UUID_RE.match(value):
-            raise exceptions.InvalidConfigValue(self.path, key, value, "a UUID")
+            raise errors.InvalidConfigValue(self.path, key, value, "a UUID")
         return value
 
     def optional_uuid(self, key: str) -> str | None:
@@ -102,7 +101,7 @@ class _Reader:
     def choice(self, key: str, choices: tuple[str, ...]) -> str:
         value = self.required(key)
         if value not in choices:
-            raise exceptions.InvalidConfigValue(
+            raise errors.InvalidConfigValue(
                 self.path, key, value, "one of " + ", ".join(choices))
         return value
 
@@ -111,7 +110,7 @@ class _Reader:
         if value is None:
             return None
         if not value.isdigit() or not 1 <= int(value) <= constants.MAX_HOST_ID_SCAN:
-            raise exceptions.InvalidConfigValue(
+            raise errors.InvalidConfigValue(
                 self.path, key, value, f"an integer in 1..{constants.MAX_HOST_ID_SCAN}")
         return int(value)
 

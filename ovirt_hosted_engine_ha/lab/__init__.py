@@ -8,7 +8,8 @@
     lifecycle.py    prepare the root, build storage and hosts, take down
     layout.py       where everything lives under DIR
     record.py       lab.json: ids, hosts, every process started
-    storage.py      the shared storage domain (vdsm file domain layout)
+    storage.py      the shared storage domain (vdsm file domain layout); xleases.py:
+                    vdsm's external leases volume (index, where the VM lease is)
     conffiles.py    hosted-engine.conf, broker.conf, vm.conf, the conf archive
     hostroot.py     one host's root directory
     sanlockd.py     one unprivileged sanlock daemon per host

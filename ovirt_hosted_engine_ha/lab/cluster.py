@@ -185,5 +185,6 @@ class Cluster:
         for host in self.hosts.values():
             if host.pid("sanlock") is not None:
                 return sanlock_child.read_lease(host.env, self.engine.lease_path,
-                                                self.ids.sd_uuid, self.ids.vm_id, self.sector)
+                                                self.engine.lease_offset, self.ids.sd_uuid,
+                                                self.ids.vm_id, self.sector)
         raise errors.LabDetailError("no sanlock daemon runs: cannot read the VM lease")

@@ -10,24 +10,40 @@
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ..lib.brokerlink import BrokerLink
 from . import agentproc, brokerproc, errors, hostfaults, procs, sanlockd
-from .layout import HostLayout
+from .layout import HostLayout, Layout
 from .notify import NotifyListener
 from .procs import ProcRecord
-from .record import HostRecord
+from .record import HostRecord, LabIds
 from .simctl import SimControl
-
-if TYPE_CHECKING:
-    from .cluster import Cluster
 
 log = logging.getLogger(__name__)
 
 
+class ClusterContext(Protocol):
+    """What a host uses of its cluster (lab/cluster.py's Cluster is one).
+
+    A protocol rather than an import, so that cluster.py imports host.py
+    and not the other way round.
+    """
+
+    @property
+    def layout(self) -> Layout: ...
+
+    @property
+    def ids(self) -> LabIds: ...
+
+    @property
+    def watchdog(self) -> bool: ...
+
+    def save(self) -> None: ...
+
+
 class Host:
-    def __init__(self, cluster: "Cluster", record: HostRecord) -> None:
+    def __init__(self, cluster: ClusterContext, record: HostRecord) -> None:
         self._cluster = cluster
         self.record = record
         self.id = record.host_id
@@ -43,7 +59,7 @@ class Host:
         return f"<lab Host {self.id} root={self.root}>"
 
     @property
-    def cluster(self) -> "Cluster":
+    def cluster(self) -> ClusterContext:
         return self._cluster
 
     @property

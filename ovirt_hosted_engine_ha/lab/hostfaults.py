@@ -18,15 +18,55 @@ import contextlib
 import dataclasses
 import os
 import signal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from . import leaselog, probe, procs, simctl
 from .brokerproc import host_env
+from .layout import HostLayout, Layout
+from .procs import ProcRecord
+from .record import HostRecord
 from .simctl import SimControl
 from .vdsm_sim.knobs import Knobs
 
-if TYPE_CHECKING:
-    from .host import Host
+
+class ClusterParts(Protocol):
+    @property
+    def layout(self) -> Layout: ...
+
+    def save(self) -> None: ...
+
+
+class Host(Protocol):
+    """What these functions use of a lab host (lab/host.py's Host is one).
+
+    A protocol rather than an import: host.py imports this module.
+    """
+
+    id: int
+    layout: HostLayout
+    record: HostRecord
+    sim: SimControl
+
+    @property
+    def cluster(self) -> ClusterParts: ...
+
+    @property
+    def broker_pid(self) -> int | None: ...
+
+    @property
+    def agent_pid(self) -> int | None: ...
+
+    def process(self, kind: str) -> ProcRecord | None: ...
+
+    def pid(self, kind: str) -> int | None: ...
+
+    def kill_sanlock(self) -> None: ...
+
+    def start_sanlock(self) -> None: ...
+
+    def start_broker(self) -> int: ...
+
+    def start_agent(self) -> int: ...
 
 DEGRADATIONS = ("network", "storage", "load")
 LOW_MEM_MIB = 512
@@ -41,7 +81,7 @@ SIM_KNOBS: dict[str, tuple[dict[str, object], dict[str, object]]] = {
 KILL_ORDER = ("agent", "broker", "sim", "probe")
 
 
-def kill_host(host: "Host") -> list[str]:
+def kill_host(host: Host) -> list[str]:
     """SIGKILL everything of `host`, sanlock first; name what was killed."""
     cluster = host.cluster
     standins = _standin_pids(host)
@@ -63,7 +103,7 @@ def kill_host(host: "Host") -> list[str]:
     return killed
 
 
-def _standin_pids(host: "Host") -> list[int]:
+def _standin_pids(host: Host) -> list[int]:
     """The engine VM stand-ins of the host's simulator, checked to be in its group."""
     sim = host.process("sim")
     if sim is None or not procs.running(sim):
@@ -75,7 +115,7 @@ def _standin_pids(host: "Host") -> list[int]:
     return [int(pid) for pid in pids.values() if int(pid) in procs.group_members(sim.pgid, 0)]
 
 
-def start_host(host: "Host", agent: bool | None = None) -> None:
+def start_host(host: Host, agent: bool | None = None) -> None:
     """Start every process of `host` that does not run (after kill_host)."""
     cluster, record = host.cluster, host.record
     had_agent = "agent" in record.processes
@@ -98,7 +138,7 @@ def start_host(host: "Host", agent: bool | None = None) -> None:
         host.start_agent()
 
 
-def degrade(host: "Host", kind: str) -> None:
+def degrade(host: Host, kind: str) -> None:
     if kind not in DEGRADATIONS:
         raise ValueError(f"degradation must be one of {', '.join(DEGRADATIONS)}, got {kind!r}")
     if kind == "network":
@@ -112,7 +152,7 @@ def degrade(host: "Host", kind: str) -> None:
     host.cluster.save()
 
 
-def restore(host: "Host") -> list[str]:
+def restore(host: Host) -> list[str]:
     """Undo every degradation of `host`; name what was restored."""
     record = host.record
     restored = list(record.degraded)

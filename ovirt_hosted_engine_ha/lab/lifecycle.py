@@ -24,9 +24,10 @@ from . import (
     sanlockd,
     simctl,
     storage,
+    xleases,
 )
 from .brokerproc import STOP_GRACE, host_env
-from .engineconf import EngineConfig, free_port
+from .engineconf import LEASE_ALIGN, EngineConfig, free_port
 from .faultfs import mount as faultfs_mount
 from .layout import Layout
 from .record import HostRecord, LabIds, LabRecord
@@ -79,7 +80,8 @@ def engine_config(layout: Layout, record: LabRecord) -> EngineConfig:
     sd = record.ids.sd_uuid
     return EngineConfig(
         vm_id=record.ids.vm_id, sd_uuid=sd, lease_path=str(layout.domain_xleases(sd)),
-        lease_offset=0, ids_path=str(layout.domain_ids(sd)), sector=record.sector,
+        lease_offset=xleases.lease_offset(0, LEASE_ALIGN),   # record 0 of the index
+        ids_path=str(layout.domain_ids(sd)), sector=record.sector,
         port=record.engine_port, lease_log=str(layout.lease_log), lab_root=str(layout.root))
 
 
@@ -115,8 +117,8 @@ def build(layout: Layout, record: LabRecord, sim_knobs: dict[str, object] | None
         record.save(layout.lab_json)
     first = sanlockd.client_env(layout.host(record.hosts[0].host_id))
     sanlock_child.write_lockspace(first, str(paths["lockspace"]), record.sector)
-    sanlock_child.init_domain(first, engine.ids_path, engine.lease_path, ids.sd_uuid,
-                              ids.vm_id, record.sector)
+    sanlock_child.init_domain(first, engine.ids_path, engine.lease_path, engine.lease_offset,
+                              ids.sd_uuid, ids.vm_id, record.sector)
     for h in record.hosts:
         start_host_services(layout, record, h, sim_knobs)
 

@@ -7,8 +7,10 @@ with the chosen host's environment:
 
     python -m ovirt_hosted_engine_ha.lab.sanlock_child write-lockspace PATH --sector 512
     python -m ovirt_hosted_engine_ha.lab.sanlock_child read-lockspace PATH
-    python -m ovirt_hosted_engine_ha.lab.sanlock_child init-domain IDS XLEASES --sd SD --vm VM
-    python -m ovirt_hosted_engine_ha.lab.sanlock_child read-lease XLEASES --sd SD --vm VM
+    python -m ovirt_hosted_engine_ha.lab.sanlock_child init-domain IDS XLEASES --offset N \
+        --sd SD --vm VM
+    python -m ovirt_hosted_engine_ha.lab.sanlock_child read-lease XLEASES --offset N \
+        --sd SD --vm VM
 
 The child prints a JSON answer on stdout, or an error on stderr and exits 1.
 """
@@ -46,22 +48,22 @@ def read_lockspace(env: dict[str, str], path: str) -> dict:
     return _run(env, "read-lockspace", path)
 
 
-def init_domain(env: dict[str, str], ids: str, xleases: str, sd_uuid: str, vm_id: str,
-                sector: int) -> None:
-    """Write the domain's lockspace (named `sd_uuid`) and the VM's resource lease."""
-    _run(env, "init-domain", ids, xleases, "--sd", sd_uuid, "--vm", vm_id,
-         "--sector", str(sector))
+def init_domain(env: dict[str, str], ids: str, xleases: str, offset: int, sd_uuid: str,
+                vm_id: str, sector: int) -> None:
+    """Write the domain's lockspace (named `sd_uuid`) and the VM's resource lease at `offset`."""
+    _run(env, "init-domain", ids, xleases, "--offset", str(offset), "--sd", sd_uuid,
+         "--vm", vm_id, "--sector", str(sector))
 
 
-def read_lease(env: dict[str, str], xleases: str, sd_uuid: str, vm_id: str,
+def read_lease(env: dict[str, str], xleases: str, offset: int, sd_uuid: str, vm_id: str,
                sector: int) -> dict:
     """{"version": lver, "owners": [host id, ...]} of the VM's lease, read from disk.
 
     Owners are not filtered: a dead host stays the owner until another
     host takes the lease over.
     """
-    return _run(env, "read-lease", xleases, "--sd", sd_uuid, "--vm", vm_id,
-                "--sector", str(sector))
+    return _run(env, "read-lease", xleases, "--offset", str(offset), "--sd", sd_uuid,
+                "--vm", vm_id, "--sector", str(sector))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     for sp in (d, rl):
         sp.add_argument("--sd", required=True)
         sp.add_argument("--vm", required=True)
+        sp.add_argument("--offset", type=int, required=True)
         sp.add_argument("--sector", type=int, default=512, choices=(512, 4096))
     args = p.parse_args(argv)
     import sanlock  # only in the child: it binds this process to one daemon
@@ -102,13 +105,13 @@ def _command(sanlock: object, args: argparse.Namespace) -> dict:
     if args.cmd == "read-lockspace":
         info = sl.read_lockspace(args.path)
         return {"lockspace": info["lockspace"].decode(), "iotimeout": info["iotimeout"]}
-    sd, vm, disks = args.sd.encode(), args.vm.encode(), [(args.xleases, 0)]
+    sd, vm, disks = args.sd.encode(), args.vm.encode(), [(args.xleases, args.offset)]
     if args.cmd == "init-domain":
         sl.write_lockspace(sd, args.ids, offset=0, iotimeout=IO_TIMEOUT, align=ALIGN,
                            sector=args.sector)
         sl.write_resource(sd, vm, disks, align=ALIGN, sector=args.sector)
         return {"written": [args.ids, args.xleases]}
-    info = sl.read_resource(args.xleases, 0, align=ALIGN, sector=args.sector)
+    info = sl.read_resource(args.xleases, args.offset, align=ALIGN, sector=args.sector)
     owners = sl.read_resource_owners(sd, vm, disks, align=ALIGN, sector=args.sector)
     return {"version": info["version"], "owners": [o["host_id"] for o in owners]}
 

@@ -12,8 +12,9 @@ is left to the brokers, which (re)create its links to the prepared volumes.
 
 As in vdsm, the domain also has its own sanlock lockspace ``dom_md/ids``
 (joined by vdsm's domain monitor with the host id) and an external leases
-volume ``dom_md/xleases`` holding the engine VM's resource lease; both are
-created here (1 MiB each) and initialised through a daemon by
+volume ``dom_md/xleases`` holding the engine VM's resource lease where vdsm
+puts it (xleases.py: an index in slot 1, the lease in slot 3); both are
+created here and their sanlock areas initialised through a daemon by
 `sanlock_child init-domain`.
 """
 
@@ -23,7 +24,7 @@ import time
 from pathlib import Path
 
 from ..env import constants
-from . import conffiles, engine_ovf
+from . import conffiles, engine_ovf, xleases
 from .layout import REMOTE_PATH, Layout
 from .ovf_template import VmDefinition
 from .record import LabIds
@@ -112,9 +113,10 @@ def create(layout: Layout, ids: LabIds, sector: int, fqdn: str = conffiles.DEFAU
     domain = layout.domain(ids.sd_uuid)
     (domain / "dom_md").mkdir(parents=True)
     (domain / DOMAIN_MD).write_text(format_key_values(domain_metadata(ids, sector, domain_type)))
-    for path in (layout.domain_ids(ids.sd_uuid), layout.domain_xleases(ids.sd_uuid)):
-        with open(path, "wb") as f:
-            f.truncate(LOCKSPACE_ALIGN)
+    with open(layout.domain_ids(ids.sd_uuid), "wb") as f:
+        f.truncate(LOCKSPACE_ALIGN)
+    xleases.write(layout.domain_xleases(ids.sd_uuid), ids.sd_uuid, [ids.vm_id],
+                  LOCKSPACE_ALIGN, sector)
     paths = {}
     for name, vol in volumes(ids, fqdn, domain_type).items():
         path = layout.volume(ids.sd_uuid, vol.image, vol.volume)

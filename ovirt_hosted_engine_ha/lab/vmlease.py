@@ -1,7 +1,8 @@
 """The engine VM's sanlock resource lease, held by the stand-in process itself.
 
 The process registers with its host's sanlock daemon (SANLOCK_RUN_DIR) and
-acquires resource `vm_id` in lockspace `sd_uuid`: the daemon grants it only
+acquires resource `vm_id` in lockspace `sd_uuid`, at the offset the xleases
+index gives for the VM id (xleases.py, as vdsm): the daemon grants it only
 if the host joined that lockspace (vdsm's domain monitor) and no other host
 holds it; a holder that dies releases it (its daemon sees the registration
 close); a holder whose host dies keeps it until sanlock declares that host
@@ -16,7 +17,7 @@ import select
 import threading
 from collections.abc import Callable
 
-from . import leaselog
+from . import leaselog, xleases
 from .engineconf import LEASE_ALIGN, EngineConfig
 
 log = logging.getLogger(__name__)
@@ -50,10 +51,21 @@ class VmLease:
         self._fd: int | None = None
         self.version: int | None = None
         self.host: int | None = None
+        self._offset: int | None = None
 
     @property
     def held(self) -> bool:
         return self.version is not None
+
+    def _disks(self) -> list[tuple[str, int]]:
+        """Where the lease is: looked up in the xleases index by the VM id, as vdsm does."""
+        if self._offset is None:
+            c = self.conf
+            try:
+                self._offset = xleases.lookup(c.lease_path, c.vm_id, LEASE_ALIGN, c.sector)
+            except (OSError, xleases.XleasesError) as e:
+                raise LeaseError(-2, f"no lease for VM {c.vm_id}: {e}") from None
+        return [(self.conf.lease_path, self._offset)]
 
     def register(self) -> None:
         if self._fd is None:
@@ -63,16 +75,17 @@ class VmLease:
         """Take the lease; return its version; raise LeaseError if sanlock refuses."""
         self.register()
         sl, c = self._sanlock, self.conf
+        disks = self._disks()
         try:
-            sl.acquire(c.sd_uuid.encode(), c.vm_id.encode(), c.disks, slkfd=self._fd)
+            sl.acquire(c.sd_uuid.encode(), c.vm_id.encode(), disks, slkfd=self._fd)
         except sl.SanlockException as e:
             reason = HELD_MESSAGE if e.errno in HELD_ELSEWHERE else _reason(e)
             leaselog.append(c.lease_log, "failed", pid=os.getpid(), errno=e.errno,
                             message=reason, sanlock=_reason(e))
             raise LeaseError(e.errno, reason) from None
-        info = sl.read_resource(c.lease_path, c.lease_offset, align=LEASE_ALIGN, sector=c.sector)
+        info = sl.read_resource(c.lease_path, disks[0][1], align=LEASE_ALIGN, sector=c.sector)
         owners = [o["host_id"] for o in sl.read_resource_owners(
-            c.sd_uuid.encode(), c.vm_id.encode(), c.disks, align=LEASE_ALIGN, sector=c.sector)]
+            c.sd_uuid.encode(), c.vm_id.encode(), disks, align=LEASE_ALIGN, sector=c.sector)]
         self.version, self.host = int(info["version"]), owners[0] if len(owners) == 1 else None
         leaselog.append(c.lease_log, "acquired", pid=os.getpid(), host=self.host,
                         version=self.version, owners=owners)
@@ -87,7 +100,7 @@ class VmLease:
                         version=self.version, why=why)
         sl, c = self._sanlock, self.conf
         try:
-            sl.release(c.sd_uuid.encode(), c.vm_id.encode(), c.disks, slkfd=self._fd)
+            sl.release(c.sd_uuid.encode(), c.vm_id.encode(), self._disks(), slkfd=self._fd)
         finally:
             self.version = None
         log.info("Released the VM lease (%s)", why)

@@ -8,64 +8,14 @@ Broker errors also carry a `fault_code`: the XML-RPC fault code the server
 answers with (one code per cause class, spec/reliability.md R1).
 """
 
-import enum
-
-
-class FaultCode(enum.IntEnum):
-    # 1 is what the stdlib dispatcher (and upstream) uses for unknown methods.
-    UNSUPPORTED_METHOD = 1
-    INVALID_ARGUMENT = 2
-    UNKNOWN_MONITOR = 3
-    STORAGE = 4
-    STORAGE_TIMEOUT = 5
-    LOCKSPACE = 6
-    VDSM = 7
-    NOTIFICATION = 8
-    INTERNAL = 9
-
-
-class Error(Exception):
-    msg = "hosted-engine HA error"
-    fault_code = FaultCode.INTERNAL
-
-    def __str__(self) -> str:
-        return self.msg.format(self=self)
-
-
-class DetailError(Error):
-    """An error whose message is given at construction."""
-
-    msg = "{self.detail}"
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-# Configuration
-
-
-class ConfigError(Error):
-    msg = "{self.path}: {self.reason}"
-
-    def __init__(self, path: object, reason: str) -> None:
-        super().__init__(path, reason)
-        self.path = path
-        self.reason = reason
-
-
-class MissingConfigKey(ConfigError):
-    def __init__(self, path: object, key: str) -> None:
-        super().__init__(path, f"missing required key {key!r}")
-        self.key = key
-
-
-class InvalidConfigValue(ConfigError):
-    def __init__(self, path: object, key: str, value: object, expected: str) -> None:
-        super().__init__(path, f"key {key!r} has invalid value {value!r}: expected {expected}")
-        self.key = key
-        self.value = value
-
+from ..env.errors import (  # noqa: F401 - re-exported: callers import them from here
+    ConfigError,
+    DetailError,
+    Error,
+    FaultCode,
+    InvalidConfigValue,
+    MissingConfigKey,
+)
 
 # RPC arguments
 

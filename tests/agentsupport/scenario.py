@@ -10,14 +10,17 @@ agent cycles due then. H is a host number, "all" every host.
   stop H                      SIGTERM the agent (it publishes AgentStopped)
   restart H                   stop, then start
   kill H                      the host dies: agent, broker and VM gone; its slot
-                              stays; its VM lease is free 140 s later
+                              stays; its host-id and VM leases expire 140 s later
   network H K/5               K of 5 network probes answer
   bridge H up|down|unknown    the management bridge monitor
   memory H MIB                free memory
   cpu H LOAD                  cpu load (0..1)
   storage H ok|invalid        the storage-domain monitor
   monitor H TYPE none|ok      a monitor answers "None" (or its value again)
+  conf H old|current          hosted-engine.conf is not / is "up to date" (spUUID blank)
+  lease expiry S              a host killed from now on has its leases expire after S s
   broker H down|up|restart    the broker refuses connections / forgets its monitors
+  broker H|all upstream       an upstream broker: no lockspace-hosts monitor
   vdsm H down|up              vdsm does not answer (the service check fails)
   global maintenance on|off   slot 0, as the client writes it
   local maintenance H on|off  ha.conf
@@ -138,6 +141,7 @@ class Runner:
             case ("kill", h):
                 host = world.hosts[int(h)]
                 host.agent, host.next_step, host.dead = None, None, True
+                host.lease_expires = world.clock() + world.timing.lease_expiry
                 host.broker.up = False
                 if world.vms.pop(host.host_id, None) is not None \
                         and world.lease.holder == host.host_id:
@@ -156,6 +160,13 @@ class Runner:
             case ("monitor", h, type, state):
                 nones = world.hosts[int(h)].broker.none_monitors
                 (nones.add if state == "none" else nones.discard)(type)
+            case ("conf", h, state):
+                world.hosts[int(h)].knobs.conf_up_to_date = state == "current"
+            case ("lease", "expiry", seconds):
+                world.timing.lease_expiry = int(seconds)
+            case ("broker", h, "upstream"):
+                for k in self.hosts(h):
+                    world.hosts[k].broker.upstream = True
             case ("broker", h, "restart"):
                 world.hosts[int(h)].broker.restart()
             case ("broker", h, state):

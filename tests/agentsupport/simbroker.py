@@ -2,7 +2,9 @@
 
 Slots live in the world (the shared metadata volume); reads are fresh (no
 10 s cache). Monitor values come from the host's knobs, except
-engine-health, which is the broker's real submonitor evaluating the
+lockspace-hosts (the world's leases: a killed host's expires after
+`Timing.lease_expiry`) and engine-health, which is the broker's real
+submonitor evaluating the
 simulated vdsm (so the agent sees exactly the broker's JSON and its
 down / down_unexpected / down_missing memory). Faults are what our broker
 answers: an unknown monitor after a broker restart, an own-slot write
@@ -13,6 +15,7 @@ socket does.
 from __future__ import annotations
 
 import errno
+import json
 from typing import TYPE_CHECKING, Any
 
 from ovirt_hosted_engine_ha.broker.submonitors import base, engine_health
@@ -34,6 +37,7 @@ class SimBroker:
         self.alive_pushed: list[int] = []
         self.notifications: list[str] = []
         self.none_monitors: set[str] = set()   # monitors answering "None"
+        self.upstream = False                  # an upstream broker: no lockspace-hosts
 
     @property
     def path(self) -> str:
@@ -53,6 +57,9 @@ class SimBroker:
 
     def start_monitor(self, type: str, options: dict[str, object]) -> str:
         self._check()
+        if self.upstream and type == "lockspace-hosts":
+            raise exceptions.RequestError(f"start_monitor: unknown monitor type {type!r}",
+                                          exceptions.FaultCode.UNKNOWN_MONITOR)
         self.monitors[type] = dict(options)
         if type == "engine-health":
             world = self.host.world
@@ -60,6 +67,13 @@ class SimBroker:
             self.engine = engine_health.Submonitor({"vm_uuid": options["vm_uuid"]}, ctx)
             self.engine.liveliness = lambda fqdn: world.engine_answers(self.host.host_id)
         return type
+
+    def stop_monitor(self, monitor_id: str) -> None:
+        self._check()
+        if self.monitors.pop(monitor_id, None) is None:
+            raise exceptions.RequestError(
+                f"stop_monitor: unknown monitor {monitor_id!r}",
+                exceptions.FaultCode.UNKNOWN_MONITOR)
 
     def get_monitor_status(self, monitor_id: str) -> str:
         self._check()
@@ -76,6 +90,8 @@ class SimBroker:
             if value is not base.KEEP:
                 self.engine.publish(value)
             return self.engine.text
+        if monitor_id == "lockspace-hosts":
+            return self.lockspace_view()
         return {
             "network": str(knobs.network),
             "mgmt-bridge": str(knobs.bridge),
@@ -83,6 +99,20 @@ class SimBroker:
             "cpu-load-no-engine": f"{knobs.cpu_load:.4f}",
             "storage-domain": str(knobs.storage and self.domain_monitored),
         }[monitor_id]
+
+    def lockspace_view(self) -> str:
+        """Our broker's lockspace-hosts answer: a killed host's lease fails, then expires."""
+        world = self.host.world
+        if self.holds_id is None:
+            return "None"
+        view = {}
+        for host in world.hosts.values():
+            if host.lease_expires is not None:
+                view[str(host.host_id)] = "dead" if world.clock() >= host.lease_expires \
+                    else "fail"
+            elif host.broker.holds_id is not None:
+                view[str(host.host_id)] = "live"
+        return json.dumps(view)
 
     # Metadata
 
@@ -92,7 +122,7 @@ class SimBroker:
 
     def put_stats_on_storage(self, host_id: int, data: str) -> None:
         self._check()
-        if host_id != 0 and self.holds_id != host_id:
+        if host_id != 0 and self.holds_id is None:
             raise exceptions.RequestError(
                 f"put_stats: host id {host_id} is not held", exceptions.FaultCode.LOCKSPACE)
         self.host.world.slots[host_id] = data

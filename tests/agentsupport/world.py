@@ -53,6 +53,7 @@ class Knobs:
     storage: bool = True
     vdsm_up: bool = True
     local_maintenance: bool = False
+    conf_up_to_date: bool = True
 
 
 class SimEnv:
@@ -76,6 +77,9 @@ class SimEnv:
     def local_maintenance(self) -> bool:
         return self.host.knobs.local_maintenance
 
+    def conf_up_to_date(self) -> bool:
+        return self.host.knobs.conf_up_to_date
+
     def load_vm_conf(self, now: int, epoch: int) -> VmConf:
         return VmConf.from_text(VM_CONF, now, epoch)
 
@@ -96,6 +100,7 @@ class SimHost:
         self.agent: Agent | None = None
         self.next_step: float | None = None
         self.dead = False
+        self.lease_expires: float | None = None    # when a killed host's leases expire
 
     def config(self) -> AgentConfig:
         conf = {"gateway": "192.0.2.1", "bridge": "ovirtmgmt", "vmid": VM_ID,

@@ -110,3 +110,35 @@ def test_the_loop_loads_without_vdsm_sanlock_or_the_broker_link():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=AGENT.parents[1], check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_monitor_answering_none_is_an_outage_logged_once_and_counted(collector, caplog):
+    world, c = collector
+    world.hosts[1].broker.none_monitors.add("mem-free")
+    world.clock.advance(20)                      # past the first-value grace
+    with caplog.at_level(logging.INFO, "ovirt_hosted_engine_ha.agent"):
+        first = c.collect()
+        second = c.collect()
+    assert first.local.mem_free is None and second.local.mem_free is None
+    assert c._failures.counts["status_monitor mem-free"] == 2
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == ["status_monitor mem-free failed: the broker's mem-free monitor "
+                        "has no value (it answers None)"]
+    world.hosts[1].broker.none_monitors.clear()
+    caplog.clear()
+    with caplog.at_level(logging.INFO, "ovirt_hosted_engine_ha.agent"):
+        assert c.collect().local.mem_free == 16384
+    assert [r.getMessage() for r in caplog.records] == [
+        "status_monitor mem-free failed: the broker's mem-free monitor has no value "
+        "(it answers None) (repeated 1 time in 0 s)",
+        "status_monitor mem-free works again (2 failed calls)"]
+
+
+def test_none_right_after_the_start_is_no_value_yet_not_an_outage(collector):
+    world, c = collector
+    world.hosts[1].broker.none_monitors.add("cpu-load-no-engine")
+    assert c.collect().local.cpu_load is None
+    assert c._failures.counts["status_monitor cpu-load-no-engine"] == 0
+    world.clock.advance(20)
+    assert c.collect().local.cpu_load is None
+    assert c._failures.counts["status_monitor cpu-load-no-engine"] == 1

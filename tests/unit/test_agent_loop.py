@@ -54,7 +54,7 @@ def test_calls_of_one_cycle(world):
     broker.calls.clear()
     assert at(world, 10, agent) == 10
     assert agent.state.name == "EngineDown"
-    assert broker.calls == {"get_stats_from_storage": 1, "get_monitor_status": 7,
+    assert broker.calls == {"get_stats_from_storage": 1, "get_monitor_status": 8,
                             "lock_host_id": 1, "start_domain_monitor": 1,
                             "put_stats_on_storage": 1, "put_hosts_state_on_storage": 1,
                             "notify": 1}
@@ -63,7 +63,7 @@ def test_calls_of_one_cycle(world):
 def test_first_cycle_starts_monitors_domain_monitor_and_locks(world):
     agent, broker = make_agent(world)
     at(world, 0, agent)
-    assert broker.calls["start_monitor"] == 6
+    assert broker.calls["start_monitor"] == 7          # six of upstream + lockspace-hosts
     assert broker.calls["start_domain_monitor"] == 2
     assert agent.holds_host_id
     assert agent.state.name == "ReinitializeFSM"
@@ -116,7 +116,7 @@ def test_a_restarted_broker_gets_its_monitors_back_and_history_is_kept(world):
     world.hosts[1].broker.restart()
     broker.calls.clear()
     at(world, 80, agent)
-    assert broker.calls["start_monitor"] == 6
+    assert broker.calls["start_monitor"] == 6          # lockspace-hosts: next cycle
     assert agent.failures.counts["monitors"] == 6
     assert agent.state.data.liveness_known
     assert len(agent.state.data.history) == 9
@@ -203,3 +203,28 @@ def test_published_score_and_alive_hosts(world):
         at(world, t, peer)
     assert agent.published_score == 3400
     assert world.hosts[1].broker.alive_pushed == [1, 2]
+
+
+def test_a_dying_peer_shortens_the_cycle_until_its_lease_expires(caplog):
+    world = World(2)
+    agent, _ = make_agent(world)
+    peer = world.hosts[2]
+    world.run_vm(2)                                  # the engine runs on the peer
+    peer.start_agent()
+    for t in range(0, 81, 10):
+        world.clock.now = t
+        peer.agent.step()
+        agent.step()
+    assert agent.state.data.alive_hosts == (2,)
+    assert at(world, 85, agent) == 10
+    peer.agent, peer.broker.up = None, False        # killed: its renewals fail
+    world.vms.pop(2)
+    peer.lease_expires = 120.0
+    with caplog.at_level(logging.INFO, "ovirt_hosted_engine_ha.agent"):
+        assert at(world, 90, agent) == 2
+        assert at(world, 92, agent) == 2
+    assert caplog.messages.count(
+        "Lease renewals of host(s) 2 fail: checking every 2 s until their leases expire "
+        "or recover") == 1
+    assert at(world, 120, agent) != 2                 # expired: dead, normal cycle again
+    assert agent.state.data.alive_hosts == ()

@@ -1,5 +1,7 @@
 """Liveness, best engine, best score, retry expiry and history (spec/agent.md §3.3, §4.5)."""
 
+import dataclasses
+
 from ovirt_hosted_engine_ha.agent import refresh
 from ovirt_hosted_engine_ha.agent.model import AgentData
 from tests.agentsupport.builders import (
@@ -90,3 +92,43 @@ def test_history_keeps_900_s_newest_first():
 
 def test_empty_record():
     assert AgentData().stats is None and AgentData().now == 0
+
+
+def test_an_expired_lease_makes_a_peer_dead_at_once_whatever_its_timestamp():
+    data = history(70, peers={2: 3400, 3: 3400})
+    assert data.alive_hosts == (2, 3)
+    stats = dataclasses.replace(snapshot(80, hosts={2: remote(2, 80), 3: remote(3, 80)}),
+                                expired_leases=frozenset({3}))
+    data = refresh.refresh(data, stats, MY_ID, 4096)
+    assert data.alive_hosts == (2,)
+
+
+def test_a_live_lease_does_not_keep_a_silent_peer_alive():
+    # The lockspace says nothing expired; host 3 stopped writing at 70: the
+    # timestamp rule still ages it out (design.md §7).
+    data = history(70, peers={2: 3400, 3: 3400})
+    for t in range(80, 141, 10):
+        data = advance(data, t, hosts={2: remote(2, t), 3: remote(3, 70)})
+    assert data.alive_hosts == (2,)
+
+
+def test_a_peer_whose_lease_renewals_fail_stays_alive_until_its_lease_expires():
+    # Killed at 70: its slot stops changing; sanlock says FAIL, then DEAD at 200.
+    data = history(70, peers={2: 3400, 3: 3400})
+    for t in range(80, 201, 10):
+        stats = dataclasses.replace(
+            snapshot(t, hosts={2: remote(2, t), 3: remote(3, 70)}),
+            failing_leases=frozenset({3}) if t < 200 else frozenset(),
+            expired_leases=frozenset({3}) if t >= 200 else frozenset())
+        data = refresh.refresh(data, stats, MY_ID, 4096)
+        assert data.alive_hosts == ((2, 3) if t < 200 else (2,)), t
+
+
+def test_a_failing_lease_does_not_resurrect_a_peer_already_aged_out():
+    data = history(70, peers={2: 3400, 3: 3400})
+    for t in range(80, 141, 10):
+        data = advance(data, t, hosts={2: remote(2, t), 3: remote(3, 70)})
+    assert data.alive_hosts == (2,)
+    stats = dataclasses.replace(snapshot(150, hosts={2: remote(2, 150), 3: remote(3, 70)}),
+                                failing_leases=frozenset({3}))
+    assert refresh.refresh(data, stats, MY_ID, 4096).alive_hosts == (2,)

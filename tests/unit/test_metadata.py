@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from ovirt_hosted_engine_ha.lib import exceptions, metadata
-from ovirt_hosted_engine_ha.lib.metadata import GlobalSlot, HostSlot
+from ovirt_hosted_engine_ha.lib.metadata import HostSlot
 from tests.clientsupport import upstream_model
 
 # spec/broker.md §6.4 (computed with upstream's lib/metadata.py)
@@ -90,24 +90,6 @@ def test_agent_payload_is_upstreams_shape():
 
 def test_header_only_payload_is_one_block():
     assert len(metadata.build_host_slot(VECTOR, pad=False)) == 512
-
-
-def test_global_slot_bytes():
-    assert metadata.build_global_slot(GlobalSlot(True)) == b"maintenance=1".ljust(4096, b"\0")
-    assert metadata.build_global_slot(GlobalSlot(False)) == b"maintenance=0".ljust(4096, b"\0")
-    assert metadata.build_global_slot(GlobalSlot()) == bytes(4096)
-
-
-@pytest.mark.parametrize("text,expected", [
-    ("maintenance=1", True), ("maintenance=0", False), ("maintenance=True", True),
-    ("maintenance=no", False), ("maintenance=yes\nother=3", True), ("", None),
-    ("garbage", None), ("other=1", None),
-])
-def test_global_slot_parses(text, expected):
-    data = text.encode().ljust(4096, b"\0")
-    assert metadata.parse_global_slot(data) == GlobalSlot(expected)
-    assert metadata.parse_global_slot(data).to_stats() == upstream_model.parse_global(
-        data.decode())
 
 
 def test_upstream_compat_functions():
@@ -210,19 +192,6 @@ def test_too_new_is_fatal_and_a_metadata_error():
 def test_host_id_outside_range():
     with pytest.raises(exceptions.MalformedMetadata, match="host id must be an integer"):
         metadata.parse_host_slot(0, slot_bytes(VECTOR_HEADER))
-
-
-@pytest.mark.parametrize("data,reason", [
-    (b"maintenance=1", "received 13 of 4096 expected bytes"),
-    (b"maintenance=x".ljust(4096, b"\0"), "maintenance value 'x' is not a boolean"),
-    (b"maintenance=".ljust(4096, b"\0"), "maintenance value '' is not a boolean"),
-    (b"maintenance=\xff".ljust(4096, b"\0"), "global flags is not ASCII text"),
-])
-def test_malformed_global_slot(data, reason):
-    with pytest.raises(exceptions.MalformedMetadata) as e:
-        metadata.parse_global_slot(data)
-    assert str(e.value).startswith("metadata slot 0 is malformed: ")
-    assert reason in str(e.value)
 
 
 # Records that cannot be encoded
@@ -349,13 +318,6 @@ def test_we_accept_what_upstreams_agent_builds(host_id, ts, score, status, hostn
     assert metadata.build_host_slot(ours) == stored
 
 
-@given(st.one_of(st.none(), st.booleans()))
-def test_global_roundtrip(maintenance):
-    data = metadata.build_global_slot(GlobalSlot(maintenance))
-    assert metadata.parse_global_slot(data) == GlobalSlot(maintenance)
-    assert upstream_model.parse_global(data.decode()) == GlobalSlot(maintenance).to_stats()
-
-
 def check_never_crashes(host_id: int, data: bytes) -> None:
     try:
         record = metadata.parse_host_slot(host_id, data)
@@ -379,23 +341,3 @@ def test_mutated_slots_never_crash(data):
         slot[position] = data.draw(st.integers(0, 255))
     check_never_crashes(1, bytes(slot))
     metadata.slot_checksum_ok(1, bytes(slot))
-
-
-@given(st.binary(min_size=4096, max_size=4096))
-@settings(suppress_health_check=[HealthCheck.large_base_example])
-def test_global_garbage_never_crashes(data):
-    try:
-        metadata.parse_global_slot(data)
-    except exceptions.MetadataError as e:
-        assert str(e).startswith("metadata slot 0 is malformed: ")
-
-
-@given(st.sampled_from(["maintenance=", "other=", "", "\n"]),
-       st.text(max_size=20), st.sampled_from(["", "\n"]))
-def test_global_text_never_crashes(key, value, tail):
-    data = (key + value + tail).encode().ljust(4096, b"\0")[:4096]
-    try:
-        parsed = metadata.parse_global_slot(data)
-    except exceptions.MalformedMetadata:
-        return
-    assert metadata.parse_global_slot(metadata.build_global_slot(parsed)) == parsed

@@ -41,7 +41,7 @@ def mon(vdsm):
 def test_registry_lists_upstream_types_and_ours():
     assert set(monitor.SUBMONITORS) == {
         "network", "mgmt-bridge", "mem-free", "cpu-load", "cpu-load-no-engine",
-        "engine-health", "storage-domain", "vm-config"}
+        "engine-health", "storage-domain", "vm-config", "lockspace-hosts"}
 
 
 def test_start_returns_type_name(mon):

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from ovirt_hosted_engine_ha.broker import monitor
-from ovirt_hosted_engine_ha.broker.submonitors import base, engine_health, engine_liveliness
-from ovirt_hosted_engine_ha.lib import exceptions
+from ovirt_hosted_engine_ha.broker.submonitors import base, engine_health
+from ovirt_hosted_engine_ha.lib import engine_liveliness, exceptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.monitorsupport import servers  # noqa: E402

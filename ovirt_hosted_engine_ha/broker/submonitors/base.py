@@ -19,7 +19,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 from ...env import config, constants
@@ -29,6 +29,7 @@ from .vdsm_access import VdsmAccess
 log = logging.getLogger(__name__)
 
 Options = Mapping[str, str | None]
+HostsOf = Callable[[bytes], Iterable[Mapping[str, int]]]
 
 
 class _Keep:
@@ -52,6 +53,8 @@ class Context:
     interval: float | None = None
     # The broker's configuration refresher (config_refresher.py), for "vm-config".
     refresher: Any = None
+    # sanlock.get_hosts(lockspace) for lockspace-hosts (tests plug in their own).
+    lockspace_hosts: HostsOf | None = None
 
 
 class Submonitor:

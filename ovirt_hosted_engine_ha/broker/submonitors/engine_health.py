@@ -22,8 +22,8 @@ import threading
 from typing import Any
 
 from ...env import constants
-from ...lib import exceptions
-from . import base, engine_liveliness, vm_events
+from ...lib import engine_liveliness, exceptions
+from . import base, vm_events
 from . import options as opt
 from .vdsm_access import server_error_code
 

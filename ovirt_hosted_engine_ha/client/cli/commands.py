@@ -90,7 +90,7 @@ def score(args: argparse.Namespace, client: HAClient) -> int:
 
 
 def check_liveliness(args: argparse.Namespace, client: HAClient) -> int:
-    from ...broker.submonitors.engine_liveliness import is_engine_up
+    from ...lib.engine_liveliness import is_engine_up
 
     path = paths.resolve(constants.ENGINE_SETUP_CONF_FILE)
     try:

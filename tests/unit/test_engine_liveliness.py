@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ovirt_hosted_engine_ha.broker.submonitors import engine_liveliness
+from ovirt_hosted_engine_ha.lib import engine_liveliness
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.monitorsupport import servers  # noqa: E402

@@ -15,7 +15,7 @@ import re
 import time
 import urllib.parse
 
-from ...env import constants
+from ..env import constants
 
 log = logging.getLogger(__name__)
 
