@@ -1,6 +1,7 @@
 """ovirt-ha-agent: decides where the engine VM runs.
 
-    daemon.py         process: configuration, the loop, signals, sd_notify
+    daemon.py         process: configuration, the loop, signals, sd_notify;
+                      keepalive.py: the watchdog fed during long broker calls
     cleanup.py        --cleanup: empty a host's metadata slot
     loop.py           Agent.step(): one monitoring cycle against an Env
     env.py            the Env and Broker protocols (all access to the host)
