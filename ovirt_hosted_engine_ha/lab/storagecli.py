@@ -19,8 +19,6 @@ from .cluster import Cluster
 from .faultfs.api import describe
 from .faultfs.rules import ERRNOS, OPS
 
-NAMED_PATHS = ("metadata", "lockspace")
-
 
 def add_parser(sp: argparse.ArgumentParser) -> None:
     actions = sp.add_subparsers(dest="action", required=True)
