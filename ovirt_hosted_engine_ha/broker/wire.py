@@ -71,11 +71,13 @@ def loads(data: bytes) -> tuple[tuple, str | None]:
     is_host_alive, status_monitor("mem-free"), ...) arrive byte for byte the
     same many times: their parse is remembered (bounded), a parse error never.
     """
-    known = _PARSED.get(data)
-    if known is not None:
-        return known
+    small = len(data) <= _PARSED_MAX_BYTES
+    if small:  # a large body is never remembered: do not hash it
+        known = _PARSED.get(data)
+        if known is not None:
+            return known
     parsed = _parse(data)
-    if len(data) <= _PARSED_MAX_BYTES and all(type(p) in _IMMUTABLE for p in parsed[0]):
+    if small and all(type(p) in _IMMUTABLE for p in parsed[0]):
         if len(_PARSED) >= _PARSED_LIMIT:
             _PARSED.clear()
         _PARSED[data] = parsed
