@@ -69,7 +69,7 @@ class MetadataReader:
         if age is not None and age > self._stale_after:
             self._errors.error("stale", f"Metadata is stale: last good read {age:.0f} s ago",
                                same="stale")
-        elif age is not None:
+        elif age is not None and self._errors.active("stale"):  # no formatting when fresh
             self._errors.clear("stale", f"Metadata fresh again (last good read {age:.0f} s ago)")
         return age
 

@@ -95,6 +95,7 @@ class BrokerServer:
         self.socket_path = socket_path
         self.handlers = handlers
         self._failures = ChangeLog(log)
+        self._works_again = {verb: f"{verb} works again" for verb in handlers}
         self._arity = {verb: len(inspect.signature(h).parameters) - 1
                        for verb, h in handlers.items()}
         self.context = context
@@ -272,7 +273,7 @@ class BrokerServer:
             if name in MUTATING and log.isEnabledFor(logging.DEBUG):
                 log.debug("%s from uid=%d", describe_call(name, params), uid)
             result = handler(self.context, *params)
-            self._failures.clear(name, f"{name} works again")
+            self._failures.clear(name, self._works_again[name])
             if isinstance(result, wire.Marshalled):
                 return result
             return wire.response_body(result)
