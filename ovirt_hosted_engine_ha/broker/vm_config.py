@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from pathlib import Path
 from typing import Any
 
 from ..env import config, constants
@@ -86,18 +87,20 @@ class VmConfigSource:
         raise store.OvfStoreError("; ".join(problems))
 
     def from_conf_volume(self) -> str:
-        volume = conf_archive.volume_path(self._conf, self._call)
-        if volume is None:
-            raise conf_archive.ConfVolumeError(f"{self._conf.path} names no configuration "
-                                               "volume")
+        volume = _conf_volume(self._conf, self._call)
         return conf_archive.read_member(volume, constants.VM_CONF_MEMBER).decode("utf-8")
+
+
+def _conf_volume(conf: config.HostedEngineConf, call: conf_archive.VdsmCall) -> Path:
+    volume = conf_archive.volume_path(conf, call)
+    if volume is None:
+        raise conf_archive.ConfVolumeError(f"{conf.path} names no configuration volume")
+    return volume
 
 
 def shared_members(conf: config.HostedEngineConf, call: Any) -> dict[str, str]:
     """hosted-engine.conf and broker.conf as the configuration volume holds them."""
-    volume = conf_archive.volume_path(conf, call)
-    if volume is None:
-        raise conf_archive.ConfVolumeError(f"{conf.path} names no configuration volume")
+    volume = _conf_volume(conf, call)
     names = (constants.HE_CONF_MEMBER, constants.NOTIFY_BROKER_CONF_MEMBER)
     try:
         return {name: data.decode("utf-8")
