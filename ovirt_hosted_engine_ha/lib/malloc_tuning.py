@@ -11,7 +11,6 @@ MALLOC_ARENA_MAX=2 in the environment; call before starting threads.
 """
 
 import ctypes
-import ctypes.util
 import logging
 
 log = logging.getLogger(__name__)
@@ -24,11 +23,8 @@ ARENA_MAX = 2
 
 def limit_malloc_growth() -> bool:
     """Apply the settings; False where the C library is not glibc."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
-    try:
-        mallopt = ctypes.CDLL(name).mallopt
+    try:  # the symbols already loaded: libc's, without find_library's ldconfig run
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
         return False
     ok = mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1 and mallopt(M_ARENA_MAX, ARENA_MAX) == 1
