@@ -65,13 +65,13 @@ class LeaseView:
 
     def read(self) -> Leases:
         """The peers' lease states now (nothing known when the view is not available)."""
-        dead = self._read()
-        available = dead is not None
+        leases = self._read()
+        available = leases is not None
         if available != self._available and (available or self._available is not None):
             log.info("Liveness: %s", "sanlock host-id leases first, metadata timestamps "
                      "second" if available else "metadata timestamps only (no lockspace view)")
         self._available = available
-        return dead if dead is not None else NOTHING
+        return leases if leases is not None else NOTHING
 
     def _read(self) -> Leases | None:
         operation = f"status_monitor {MONITOR}"
