@@ -31,11 +31,13 @@ import time
 from collections.abc import Callable
 
 from ..lib import exceptions, metadata
+from ..lib.pause import pause
+from . import leases
 from .env import Broker
 
 log = logging.getLogger(__name__)
 
-VIEW_MONITOR = "lockspace-hosts"
+VIEW_MONITOR = leases.MONITOR
 VIEW_WAIT = 2.0          # the monitor measures at once when started; its first value
 HELD = ("live", "fail")
 
@@ -52,7 +54,7 @@ class Request:
 
 class Cleaner:
     def __init__(self, broker: Broker, sd_uuid: str | None,
-                 sleep: Callable[[float], None] = time.sleep,
+                 sleep: Callable[[float], None] = pause,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._broker = broker
         self._sd_uuid = sd_uuid
