@@ -19,19 +19,13 @@ import logging
 import threading
 from collections.abc import Callable
 
-from ..env import constants
 from ..lib.changelog import ChangeLog
 from .slot_check import decode_error
+from .storage_broker import pad
 
 log = logging.getLogger(__name__)
 
 Intact = Callable[[int, bytes], bool]
-SLOT = constants.HOST_SEGMENT_BYTES
-
-
-def image_of(payload: bytes) -> bytes:
-    """The slot image a payload becomes on the volume (NUL-padded to 4096 bytes)."""
-    return payload.ljust(SLOT, b"\0")
 
 
 class MetadataCache:
@@ -66,7 +60,7 @@ class MetadataCache:
         with self._lock:
             self._generations[slot] = self._generations.get(slot, 0) + 1
             if payload.rstrip(b"\0"):
-                self._slots[slot] = image_of(payload)
+                self._slots[slot] = pad(payload)  # the image on the volume
                 self._good.add(slot)
             else:
                 self._slots.pop(slot, None)
