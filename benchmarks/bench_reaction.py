@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_failover import healthy, wait_until  # noqa: E402
+from load import percentile  # noqa: E402
 
 from ovirt_hosted_engine_ha.lab import agentproc  # noqa: E402
 from ovirt_hosted_engine_ha.lab.cluster import Cluster  # noqa: E402
@@ -48,11 +49,6 @@ POLL = 0.1
 START_TIMEOUT = 300.0
 EVENT_TIMEOUT = 60.0
 PREVIOUS_CPU = "3.3-5.0 ms CPU (per-cycle wall time not measured)"
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 # (a) work per cycle, in a child process with the host's environment
