@@ -17,14 +17,9 @@ answers anyway.
 
 from __future__ import annotations
 
-import logging
-
 from ..env import config
 from ..lib import local_copies
 from .vm_conf import VmConf, VmConfError
-
-log = logging.getLogger(__name__)
-
 
 
 class VmConfStore:

@@ -31,6 +31,7 @@ from . import base
 STATES = {1: "unknown", 2: "free", 3: "live", 4: "fail", 5: "dead"}
 DEAD = "dead"
 
+
 class NotJoined(Exception):
     """This host's sanlock daemon is not (fully) in the lockspace."""
 
