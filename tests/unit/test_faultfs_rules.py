@@ -7,6 +7,7 @@ import time
 import pytest
 
 from ovirt_hosted_engine_ha.lab.faultfs.rules import Fault, FaultError, FaultTable, normalize_path
+from tests.monitorsupport.wait import wait_for
 
 
 @pytest.mark.parametrize("data, message", [
@@ -70,9 +71,7 @@ def test_hang_holds_until_heal():
     worker = threading.Thread(target=lambda: (table.before("read", "md"), done.set()))
     worker.start()
     try:
-        deadline = time.monotonic() + 5
-        while table.held != 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for(lambda: table.held == 1)
         assert table.held == 1 and not done.is_set()
         table.before("write", "md")             # writes are not held
         assert table.heal() == 1
