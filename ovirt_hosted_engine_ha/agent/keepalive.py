@@ -1,7 +1,8 @@
 """Keep systemd's watchdog fed while the agent waits in a long broker call.
 
-The agent's unit has WatchdogSec=120 and the loop sends WATCHDOG=1 between
-cycles, but two broker calls may legitimately take longer than that:
+The loop sends WATCHDOG=1 between cycles (the agent's unit has
+WatchdogSec=300), but two broker calls may legitimately wait long enough
+for one cycle to outlast that period (the period may also be set shorter):
 `start_domain_monitor` (the broker polls vdsm for up to 240 s) and
 `lock_host_id` (sanlock takes about 160 s for an id last held under
 another sanlock host name, plus the broker's busy retries). While such a
