@@ -38,7 +38,7 @@ from .env import Broker
 log = logging.getLogger(__name__)
 
 VIEW_MONITOR = leases.MONITOR
-VIEW_WAIT = 2.0          # the monitor measures at once when started; its first value
+VIEW_WAIT = 2.0  # the monitor measures at once when started: its first value within this
 HELD = ("live", "fail")
 
 
