@@ -25,7 +25,6 @@ Returns the process status: 0 cleaned (or already empty), 1 refused or failed.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -144,10 +143,7 @@ class Cleaner:
         while True:
             text = self._monitor_text()
             if text is not None and text != "None":
-                try:
-                    return {int(h): s for h, s in json.loads(text).items()}
-                except (ValueError, AttributeError):
-                    return None
+                return leases.states(text)
             if self._clock() >= deadline:
                 return None
             self._sleep(0.1)

@@ -43,13 +43,20 @@ class Leases:
 NOTHING = Leases()
 
 
-def parse(text: str) -> Leases | None:
-    """The peers' lease states from the monitor's JSON; None when it has no view."""
+def states(text: str) -> dict[int, str] | None:
+    """Host id -> lease state from the monitor's JSON; None when it has no view."""
     if text == "None":
         return None
     try:
-        view = {int(h): state for h, state in json.loads(text).items()}
+        return {int(h): state for h, state in json.loads(text).items()}
     except (ValueError, AttributeError, TypeError):
+        return None
+
+
+def parse(text: str) -> Leases | None:
+    """The peers' lease states from the monitor's JSON; None when it has no view."""
+    view = states(text)
+    if view is None:
         return None
     return Leases(frozenset(h for h, s in view.items() if s == DEAD),
                   frozenset(h for h, s in view.items() if s == FAIL))
