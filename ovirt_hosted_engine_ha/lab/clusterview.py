@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from ..env import config
 from ..lib import metadata
 from . import engine_health
 from .cluster import Cluster
@@ -158,11 +159,7 @@ def vm_conf_memory(path: Path) -> str | None:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    for line in text.splitlines():
-        key, sep, value = line.partition("=")
-        if sep and key.strip() == "memSize":
-            return value.strip()
-    return None
+    return config.parse_key_values(text).get("memSize")
 
 
 def _cell(value: object) -> str:
