@@ -45,6 +45,8 @@ class Floor:
     def close(self) -> None:
         self.proc.terminate()
         self.proc.wait(10)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 def ms(seconds: float) -> str:
