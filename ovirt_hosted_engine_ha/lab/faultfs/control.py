@@ -55,12 +55,16 @@ class ControlServer:
         if os.path.exists(path):
             os.unlink(path)
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        old = os.umask(0o177)
         try:
-            self._sock.bind(path)
-        finally:
-            os.umask(old)
-        self._sock.listen(16)
+            old = os.umask(0o177)
+            try:
+                self._sock.bind(path)
+            finally:
+                os.umask(old)
+            self._sock.listen(16)
+        except OSError:
+            self._sock.close()
+            raise
         self._thread = threading.Thread(target=self._serve, name="faultfs-control", daemon=True)
 
     def start(self) -> None:
