@@ -28,6 +28,7 @@ from typing import Any
 
 from ..env import config
 from ..lib import conf_archive, local_copies
+from ..lib.changelog import ChangeLog
 from . import vm_config
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ class ConfigRefresher:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._logged: dict[str, str | None] = {}
+        self._changes = ChangeLog(log, clock=clock)
 
     @property
     def freshness(self) -> Freshness:
@@ -158,12 +159,8 @@ class ConfigRefresher:
         return dataclasses.replace(f, shared_at=self._clock(), shared_error=None)
 
     def _report(self, topic: str, problem: str | None, level: int) -> None:
-        """Log `problem` once per change; a recovery once."""
-        before = self._logged.get(topic)
-        if problem == before:
-            return
-        self._logged[topic] = problem
-        if problem is not None:
-            log.log(level, "%s", problem)
-        elif before is not None:
-            log.info("Configuration refresh (%s) works again", topic)
+        """Log `problem` once per change (lib/changelog.py); a recovery once."""
+        if problem is None:
+            self._changes.clear(topic, f"Configuration refresh ({topic}) works again")
+        else:
+            self._changes.report(topic, level, problem)
