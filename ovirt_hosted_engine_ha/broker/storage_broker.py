@@ -2,7 +2,8 @@
 
 All I/O is aligned O_DIRECT (lib/directio). Slots are read in contiguous
 runs, one read per run; a write is one 4096-byte write, durable when it
-returns. The broker treats slot contents as opaque bytes.
+returns, through one kept aligned buffer (lib/direct_file.py). The broker
+treats slot contents as opaque bytes.
 """
 
 import logging
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 from ..env import constants
 from ..env.config import HostedEngineConf
 from ..lib import directio, storage_backends
+from ..lib.direct_file import DirectFile
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +34,6 @@ def runs(slots: Iterable[int]) -> list[tuple[int, int]]:
     return result
 
 
-def pad(payload: bytes) -> bytes:
-    return payload + b"\0" * (SLOT - len(payload))
-
-
 class StorageBroker:
     def __init__(self, prepared: storage_backends.PreparedStorage) -> None:
         self.metadata_path = prepared.metadata_path
@@ -43,6 +41,7 @@ class StorageBroker:
         self.sector_size = prepared.sector_size
         self._counter_lock = threading.Lock()
         self.bytes_read = 0
+        self._slots = DirectFile(str(self.metadata_path))
 
     @classmethod
     def connect(cls, conf: HostedEngineConf) -> "StorageBroker":
@@ -72,4 +71,4 @@ class StorageBroker:
         """Write one slot, NUL-padded to 4096 bytes; durable on return."""
         if not 0 <= slot < SLOT_COUNT or len(payload) > SLOT:
             raise ValueError(f"bad slot write: slot={slot} length={len(payload)}")
-        directio.write(self.metadata_path, slot * SLOT, pad(payload))
+        self._slots.write_block(slot * SLOT, payload)
