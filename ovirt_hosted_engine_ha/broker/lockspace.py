@@ -79,6 +79,8 @@ class Lockspace:
         self._link = link or DaemonLink()
         self._clock = clock
         self._trusted_until = 0.0
+        self._trust_lock = threading.Lock()
+        self._trust_epoch = 0  # bumped whenever trust ends or an inquiry starts
         self.inquiries = 0  # sanlock inquiries made (tests)
         self._changes = ChangeLog(log)
         self._stop = threading.Event()
@@ -96,26 +98,38 @@ class Lockspace:
         """sanlock's view of `host_id`; LockspaceError when the daemon cannot answer.
 
         A True answer is trusted for HELD_TRUST seconds when the daemon link was
-        unbroken before the inquiry; any other answer ends the trust at once.
+        unbroken before the inquiry and no other inquiry started or ended the
+        trust meanwhile (an older "held" must not outlive a newer "lost"); any
+        other answer ends the trust at once.
         """
-        self._trusted_until = 0.0
+        epoch = self._distrust()
         linked = self._link.ensure()
         started = self._clock()
         self.inquiries += 1
         try:
             state = sanlock.inq_lockspace(NAME, host_id, self.path)
         except sanlock.SanlockException as e:
+            self._distrust()
             self._changes.error("daemon", f"Cannot ask sanlock about host id {host_id}: "
                                           f"{describe(e)}")
             raise exceptions.LockspaceError(
                 f"cannot ask sanlock about host id {host_id}: {describe(e)}") from e
         self._changes.clear("daemon", "sanlock answers again")
-        if state is True and linked:
-            self._trusted_until = started + HELD_TRUST
+        with self._trust_lock:
+            if state is True and linked and self._trust_epoch == epoch:
+                self._trusted_until = started + HELD_TRUST
+            elif state is not True:
+                self._distrust_locked()
         return state
 
-    def _distrust(self) -> None:
+    def _distrust(self) -> int:
+        with self._trust_lock:
+            return self._distrust_locked()
+
+    def _distrust_locked(self) -> int:
+        self._trust_epoch += 1
         self._trusted_until = 0.0
+        return self._trust_epoch
 
     def lock(self, host_id: int) -> None:
         with self._lock:

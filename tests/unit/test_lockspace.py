@@ -240,3 +240,23 @@ def test_max_hosts_from_the_leader(image, expected):
 def test_max_hosts_of_a_missing_volume(tmp_path):
     assert lockspace.Lockspace(str(tmp_path / "none"), 512).max_hosts == 2000
     assert lockspace.Lockspace(str(tmp_path / "none"), 4096).max_hosts == 250
+
+
+def test_an_older_held_answer_never_outlives_a_newer_lost(fake, trusting, monkeypatch):
+    space, link, clock = trusting
+    clock.now += 1  # the lock call's own trust is over
+    answers = iter([True, False, True])
+
+    def inq_lockspace(name, host_id, path):
+        answer = next(answers)
+        if answer is True and space.inquiries == 2:
+            # the write's inquiry is answered "held", but before it returns the
+            # status thread asks too and is told "lost"
+            space.watch()
+        return answer
+
+    monkeypatch.setattr(lockspace.sanlock, "inq_lockspace", inq_lockspace)
+    space.check_held()  # answered "held": passes, but earns no trust
+    asked = space.inquiries
+    space.check_held()
+    assert space.inquiries == asked + 1
