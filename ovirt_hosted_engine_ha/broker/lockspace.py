@@ -15,13 +15,25 @@ Differences from upstream (spec/reliability.md R2, R16, R18):
 - a sanlock daemon that cannot be reached (stopped, restarting) makes the
   calls fail with a lockspace error (Fault code 6), logged once per change;
 - the largest host id comes from the lockspace's geometry (sector size and
-  alignment, spec/reliability.md §1.2), not from a fixed 250 or 2000.
+  alignment, spec/reliability.md §1.2), not from a fixed 250 or 2000;
+- `check_held` (before every own-slot write) trusts a "held" answer for
+  HELD_TRUST seconds, and only while nothing since could have dropped it
+  without this broker knowing: an idle connection to the daemon, made
+  before that answer, is still unbroken (a killed or restarted daemon
+  breaks it, sanlock_link.py), no inquiry since answered otherwise (the
+  status thread's watch, a lock call), and no lock or release call ran.
+  So no own-slot write passes once the broker has seen the id lost. sanlock
+  itself drops a lockspace only after failing to renew it for 8 io
+  timeouts (80 s by default), so the trust window adds at most HELD_TRUST
+  to the writes a failing lease lets through.
 """
 
 import errno
 import logging
 import os
 import threading
+import time
+from collections.abc import Callable
 
 import sanlock
 
@@ -29,6 +41,7 @@ from ..env import constants
 from ..lib import exceptions
 from ..lib.changelog import ChangeLog
 from . import lockspace_geometry
+from .sanlock_link import DaemonLink
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +50,7 @@ NAME = constants.LOCKSPACE_NAME
 IO_TIMEOUT = int(os.environ.get("OVIRT_HA_SANLOCK_IO_TIMEOUT", "0"))
 BUSY_RETRIES = 60
 BUSY_DELAY = 0.5
+HELD_TRUST = 0.05  # seconds a "held" answer serves later writes (see above)
 
 SANLOCK_ERRORS = {
     -201: "sanlock error",
@@ -56,11 +70,18 @@ def describe(e: sanlock.SanlockException) -> str:
 
 
 class Lockspace:
-    def __init__(self, path: str, sector_size: int) -> None:
+    def __init__(self, path: str, sector_size: int, link: DaemonLink | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.path = path
         self.sector_size = sector_size
         self._lock = threading.Lock()
         self._host_id: int | None = None
+        self._link = link or DaemonLink()
+        self._clock = clock
+        self._trusted_until = 0.0
+        self._trust_lock = threading.Lock()
+        self._trust_epoch = 0  # bumped whenever trust ends or an inquiry starts
+        self.inquiries = 0  # sanlock inquiries made (tests)
         self._changes = ChangeLog(log)
         self._stop = threading.Event()
 
@@ -74,19 +95,45 @@ class Lockspace:
         return lockspace_geometry.read(self.path, self.sector_size).max_hosts
 
     def _inquire(self, host_id: int) -> bool | None:
-        """sanlock's view of `host_id`; LockspaceError when the daemon cannot answer."""
+        """sanlock's view of `host_id`; LockspaceError when the daemon cannot answer.
+
+        A True answer is trusted for HELD_TRUST seconds when the daemon link was
+        unbroken before the inquiry and no other inquiry started or ended the
+        trust meanwhile (an older "held" must not outlive a newer "lost"); any
+        other answer ends the trust at once.
+        """
+        epoch = self._distrust()
+        linked = self._link.ensure()
+        started = self._clock()
+        self.inquiries += 1
         try:
             state = sanlock.inq_lockspace(NAME, host_id, self.path)
         except sanlock.SanlockException as e:
+            self._distrust()
             self._changes.error("daemon", f"Cannot ask sanlock about host id {host_id}: "
                                           f"{describe(e)}")
             raise exceptions.LockspaceError(
                 f"cannot ask sanlock about host id {host_id}: {describe(e)}") from e
         self._changes.clear("daemon", "sanlock answers again")
+        with self._trust_lock:
+            if state is True and linked and self._trust_epoch == epoch:
+                self._trusted_until = started + HELD_TRUST
+            elif state is not True:
+                self._distrust_locked()
         return state
+
+    def _distrust(self) -> int:
+        with self._trust_lock:
+            return self._distrust_locked()
+
+    def _distrust_locked(self) -> int:
+        self._trust_epoch += 1
+        self._trusted_until = 0.0
+        return self._trust_epoch
 
     def lock(self, host_id: int) -> None:
         with self._lock:
+            self._distrust()
             held = self._host_id
             if held is not None and held != host_id:
                 raise exceptions.LockspaceError(
@@ -127,6 +174,7 @@ class Lockspace:
         if not self._lock.acquire(timeout=timeout):
             raise exceptions.LockspaceError("a lock_host_id call is still running")
         try:
+            self._distrust()
             host_id = self._host_id
             if host_id is None:
                 raise exceptions.HostIdNotLockedError("no host id is held by this broker")
@@ -137,6 +185,7 @@ class Lockspace:
                     raise exceptions.LockspaceError(
                         f"cannot release host id {host_id}: {describe(e)}") from e
             self._host_id = None
+            self._distrust()
             log.info("Released host id host_id=%d", host_id)
         finally:
             self._lock.release()
@@ -165,6 +214,8 @@ class Lockspace:
         if host_id is None:
             raise exceptions.HostIdNotLockedError(
                 "no host id is held by this broker; call lock_host_id first")
+        if self._clock() < self._trusted_until and self._link.unbroken():
+            return
         if self._inquire(host_id) is not True:
             raise exceptions.HostIdNotLockedError(
                 f"host id {host_id} is not held in the lockspace right now")
@@ -218,3 +269,5 @@ class Lockspace:
 
     def close(self) -> None:
         self._stop.set()
+        self._distrust()
+        self._link.close()

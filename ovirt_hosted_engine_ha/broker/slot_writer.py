@@ -9,7 +9,11 @@ slot still waits is merged into it and the latest payload wins. Writes of
 different slots never replace each other.
 
 One thread does the I/O, so a hung storage call never holds a server
-worker beyond the timeout.
+worker beyond the timeout. The hand-off uses bare locks, the cheapest
+wake-up the interpreter has: the writer sleeps on a lock that a put
+releases only when the writer is asleep, and each write's callers wait on
+a lock of that write that the writer releases when it is done; a caller
+that gets it releases it again for the next caller merged into the write.
 """
 
 import logging
@@ -23,11 +27,20 @@ log = logging.getLogger(__name__)
 
 
 class _Write:
+    __slots__ = ("slot", "payload", "done", "error")
+
     def __init__(self, slot: int, payload: bytes) -> None:
         self.slot = slot
         self.payload = payload
-        self.done = threading.Event()
+        self.done = threading.Lock()
+        self.done.acquire()  # released once, by the writer, when the write is over
         self.error: Exception | None = None
+
+    def wait(self, timeout: float) -> bool:
+        if not self.done.acquire(timeout=timeout):
+            return False
+        self.done.release()  # for the next caller merged into this write
+        return True
 
 
 class SlotWriter:
@@ -39,7 +52,10 @@ class SlotWriter:
         self._check_allowed = check_allowed
         self._on_written = on_written
         self._timeout = timeout
-        self._cond = threading.Condition()
+        self._mutex = threading.Lock()
+        self._wake = threading.Lock()
+        self._wake.acquire()  # held except between a wake-up and the writer taking it
+        self._asleep = False
         self._pending: dict[int, _Write] = {}
         self._stopping = False
         self._unexpected = ChangeLog(log)
@@ -49,34 +65,42 @@ class SlotWriter:
         self._thread.start()
 
     def stop(self, timeout: float) -> None:
-        with self._cond:
+        with self._mutex:
             self._stopping = True
-            self._cond.notify_all()
+            self._wake_writer()
         self._thread.join(timeout)
 
     def put(self, slot: int, payload: bytes) -> None:
-        with self._cond:
+        with self._mutex:
             if self._stopping:
                 raise exceptions.StorageError("the broker is shutting down")
             request = self._pending.get(slot)
             if request is None:
                 request = self._pending[slot] = _Write(slot, payload)
-                self._cond.notify()
+                self._wake_writer()
             else:
                 request.payload = payload
-        if not request.done.wait(self._timeout):
+        if not request.wait(self._timeout):
             raise exceptions.StorageTimeout(
                 f"writing slot {slot} did not finish within {self._timeout:g} s")
         if request.error is not None:
             raise request.error
 
+    def _wake_writer(self) -> None:
+        """Under the mutex: let the writer run if it sleeps (it sleeps at most once)."""
+        if self._asleep:
+            self._asleep = False
+            self._wake.release()
+
     def _take(self) -> list[_Write]:
-        with self._cond:
-            while not self._pending and not self._stopping:
-                self._cond.wait()
-            batch = list(self._pending.values())
-            self._pending.clear()
-            return batch
+        while True:
+            with self._mutex:
+                if self._pending or self._stopping:
+                    batch = list(self._pending.values())
+                    self._pending.clear()
+                    return batch
+                self._asleep = True
+            self._wake.acquire()
 
     def _run(self) -> None:
         while True:
@@ -100,4 +124,4 @@ class SlotWriter:
             self._unexpected.error("write", f"Writing slots fails unexpectedly: {e}")
             request.error = exceptions.StorageError(f"writing slot {request.slot} failed: {e}")
         finally:
-            request.done.set()
+            request.done.release()

@@ -86,25 +86,37 @@ def write(path: str, offset: int, data: bytes) -> None:
     _check_aligned(offset, len(data))
     with mmap.mmap(-1, len(data)) as buf:
         buf.write(data)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_DIRECT | os.O_SYNC)
-        except OSError as e:
-            raise exceptions.StorageError(f"cannot open {path} for writing: {why(e)}") from e
-        try:
-            size = size_of(fd)
-            if offset + len(data) > size:
-                raise exceptions.StorageError(
-                    f"write at offset {offset} would grow {path} beyond its size {size}")
-            n = os.pwritev(fd, [buf], offset)
-            if n != len(data):
-                raise exceptions.StorageError(
-                    f"short write to {path}: {n} of {len(data)} bytes at offset {offset}")
-        except OSError as e:
+        write_buffer(path, offset, buf)
+
+
+def write_buffer(path: str, offset: int, buf: mmap.mmap) -> None:
+    """Write the whole aligned `buf` at `offset` (O_DIRECT|O_SYNC), durable on return.
+
+    The end of the file comes from lseek, not fstat: asking for the file's
+    times makes the kernel (6.13+, multigrain timestamps) give the next
+    write a fine-grained mtime, an inode update that O_SYNC then waits for
+    (about 0.05 ms on ext4 here, on every write).
+    """
+    length = len(buf)
+    _check_aligned(offset, length)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_DIRECT | os.O_SYNC)
+    except OSError as e:
+        raise exceptions.StorageError(f"cannot open {path} for writing: {why(e)}") from e
+    try:
+        size = os.lseek(fd, 0, os.SEEK_END)
+        if offset + length > size:
             raise exceptions.StorageError(
-                f"cannot write {len(data)} bytes at offset {offset} of {path}: "
-                f"{why(e)}") from e
-        finally:
-            os.close(fd)
+                f"write at offset {offset} would grow {path} beyond its size {size}")
+        n = os.pwritev(fd, [buf], offset)
+        if n != length:
+            raise exceptions.StorageError(
+                f"short write to {path}: {n} of {length} bytes at offset {offset}")
+    except OSError as e:
+        raise exceptions.StorageError(
+            f"cannot write {length} bytes at offset {offset} of {path}: {why(e)}") from e
+    finally:
+        os.close(fd)
 
 
 # Filesystems where O_DIRECT is accepted without real direct I/O (or refused).

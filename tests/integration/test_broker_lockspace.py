@@ -4,6 +4,7 @@ import threading
 
 import pytest
 
+from ovirt_hosted_engine_ha.broker.sanlock_link import DaemonLink
 from ovirt_hosted_engine_ha.lib import exceptions
 from tests.brokersupport import host_slot, inquire, sanlock_in_host, wait_for
 
@@ -120,3 +121,22 @@ def test_lost_host_id_after_sanlock_restart_is_reacquired(lab):
     log = host.layout.broker_log.read_text()
     assert "Host id 2 was lost from the lockspace; re-acquiring" in log
     link.release_host_id()
+
+
+def test_idle_daemon_link_stays_open_and_breaks_when_the_daemon_dies(lab):
+    """The premise of the held-state trust (lockspace.py, sanlock_link.py): the real
+    daemon keeps an idle client connection open while it serves others, and its
+    death shows on that connection at once."""
+    host = lab.hosts[2]
+    link = DaemonLink(str(host.sanlock_run_dir / "sanlock.sock"))
+    assert link.ensure()
+    for _ in range(3):  # other clients come and go; the idle one stays
+        inquire(host, 2, lab.lockspace_path)
+        assert link.unbroken()
+    host.kill_sanlock()
+    assert not link.unbroken()
+    assert not link.ensure()  # no daemon to connect to
+    host.start_sanlock()
+    wait_for(link.ensure, timeout=30, interval=0.2)
+    assert link.unbroken() and link.connects == 2
+    link.close()

@@ -48,12 +48,116 @@ class FakeSanlock:
         self.finish_rem.wait(10)
 
 
+class FakeLink:
+    """The idle daemon connection (sanlock_link.DaemonLink): `daemon` tells whether
+    a daemon listens; `connected` whether the connection made earlier still stands."""
+
+    def __init__(self, daemon: bool = False) -> None:
+        self.daemon = daemon
+        self.connected = False
+
+    def ensure(self) -> bool:
+        self.connected = self.connected or self.daemon
+        return self.connected
+
+    def unbroken(self) -> bool:
+        return self.connected
+
+    def die(self) -> None:
+        self.daemon = self.connected = False
+
+    def close(self) -> None:
+        self.connected = False
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
 def fake(monkeypatch):
     fake = FakeSanlock()
     for name in ("inq_lockspace", "add_lockspace", "rem_lockspace"):
         monkeypatch.setattr(lockspace.sanlock, name, getattr(fake, name))
+    monkeypatch.setattr(lockspace, "DaemonLink", FakeLink)  # no daemon: no trust
     return fake
+
+
+@pytest.fixture
+def trusting(fake):
+    """A lockspace holding id 1 whose daemon link stands, and its clock."""
+    link, clock = FakeLink(daemon=True), Clock()
+    space = lockspace.Lockspace(PATH, 512, link=link, clock=clock)
+    space.lock(1)
+    return space, link, clock
+
+
+def test_a_held_answer_serves_writes_for_a_moment(fake, trusting):
+    space, link, clock = trusting
+    space.check_held()
+    asked = space.inquiries
+    space.check_held()
+    clock.now += lockspace.HELD_TRUST * 0.9
+    space.check_held()
+    assert space.inquiries == asked
+    clock.now += lockspace.HELD_TRUST * 0.2
+    space.check_held()
+    assert space.inquiries == asked + 1
+
+
+def test_no_trust_without_a_link_made_before_the_answer(fake):
+    link, clock = FakeLink(daemon=False), Clock()
+    space = lockspace.Lockspace(PATH, 512, link=link, clock=clock)
+    space.lock(1)
+    for _ in range(3):
+        space.check_held()
+    assert space.inquiries == 4  # the lock's and one per write
+
+
+def test_a_dead_daemon_ends_the_trust_at_once(fake, trusting):
+    space, link, clock = trusting
+    space.check_held()
+    link.die()
+    fake.down = True
+    with pytest.raises(exceptions.LockspaceError, match="cannot ask sanlock"):
+        space.check_held()
+    fake.down = False  # a new daemon: it knows nothing of the id
+    fake.held.clear()
+    link.daemon = True
+    with pytest.raises(exceptions.HostIdNotLockedError):
+        space.check_held()
+
+
+def test_a_loss_seen_by_the_watch_refuses_the_next_write(fake, trusting):
+    space, link, clock = trusting
+    space.check_held()
+    fake.held.clear()  # sanlock dropped the lockspace; the link still stands
+    fake.down = True   # and the watch cannot even ask: trust ends all the same
+    space.watch()
+    fake.down = False
+    with pytest.raises(exceptions.HostIdNotLockedError):
+        space.check_held()
+    space.watch()      # sees it lost, re-adds
+    asked = space.inquiries
+    space.check_held()  # held again, asked again
+    assert space.inquiries == asked + 1
+
+
+def test_lock_and_release_end_the_trust(fake, trusting):
+    space, link, clock = trusting
+    space.check_held()
+    space.release()
+    with pytest.raises(exceptions.HostIdNotLockedError, match="no host id is held"):
+        space.check_held()
+    space.lock(1)
+    fake.held.clear()  # dropped right after the lock call's own answer
+    space._inquire(1)  # any other answer than "held" (here by a lock call) ends trust
+    with pytest.raises(exceptions.HostIdNotLockedError):
+        space.check_held()
 
 
 def test_daemon_away_is_a_lockspace_fault_logged_once(fake, caplog):
@@ -136,3 +240,23 @@ def test_max_hosts_from_the_leader(image, expected):
 def test_max_hosts_of_a_missing_volume(tmp_path):
     assert lockspace.Lockspace(str(tmp_path / "none"), 512).max_hosts == 2000
     assert lockspace.Lockspace(str(tmp_path / "none"), 4096).max_hosts == 250
+
+
+def test_an_older_held_answer_never_outlives_a_newer_lost(fake, trusting, monkeypatch):
+    space, link, clock = trusting
+    clock.now += 1  # the lock call's own trust is over
+    answers = iter([True, False, True])
+
+    def inq_lockspace(name, host_id, path):
+        answer = next(answers)
+        if answer is True and space.inquiries == 2:
+            # the write's inquiry is answered "held", but before it returns the
+            # status thread asks too and is told "lost"
+            space.watch()
+        return answer
+
+    monkeypatch.setattr(lockspace.sanlock, "inq_lockspace", inq_lockspace)
+    space.check_held()  # answered "held": passes, but earns no trust
+    asked = space.inquiries
+    space.check_held()
+    assert space.inquiries == asked + 1

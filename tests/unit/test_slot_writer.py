@@ -4,6 +4,7 @@ import pytest
 
 from ovirt_hosted_engine_ha.broker.slot_writer import SlotWriter
 from ovirt_hosted_engine_ha.lib import exceptions
+from tests.monitorsupport.wait import wait_for
 
 
 class Storage:
@@ -111,4 +112,36 @@ def test_unexpected_write_error_logged_once_per_change(storage, caplog):
     storage.fail_with = None
     writer.put(1, b"b")
     assert "Writing slots fails unexpectedly: boom (repeated 2 times" in caplog.text
+    writer.stop(1)
+
+
+def test_every_caller_merged_into_one_write_gets_its_answer(storage):
+    """Callers merged into one write all wake (each passes the wake-up on), and an
+    error reaches each of them; none waits for the timeout."""
+    writer, _ = make_writer(storage, timeout=30.0)
+    storage.release.clear()
+    outcomes: list[object] = []
+
+    def call(payload: bytes) -> None:
+        try:
+            writer.put(1, payload)
+            outcomes.append("ok")
+        except Exception as e:
+            outcomes.append(e)
+
+    first = threading.Thread(target=call, args=(b"held",))
+    first.start()
+    assert storage.entered.wait(5)  # the writer is stuck in slot 1's first write
+    storage.fail_with = exceptions.StorageError("disk on fire")
+    callers = [threading.Thread(target=call, args=(b"p%d" % i,)) for i in range(6)]
+    for c in callers:
+        c.start()
+    wait_for(lambda: 1 in writer._pending, timeout=5)
+    storage.release.set()
+    for c in [first, *callers]:
+        c.join(20)
+    assert not any(c.is_alive() for c in callers)
+    assert len(outcomes) == 7
+    assert all(isinstance(o, exceptions.StorageError) and not isinstance(
+        o, exceptions.StorageTimeout) for o in outcomes)
     writer.stop(1)
