@@ -9,6 +9,8 @@
     ovirt-ha-lab degrade     --root DIR K network|storage|load
     ovirt-ha-lab restore     --root DIR K
     ovirt-ha-lab maintenance --root DIR K local|global|none   as the engine asks vdsm
+    ovirt-ha-lab campaign    --root DIR --hosts N --faults N --seed S [--min-wait A --max-wait B]
+                             random faults, invariants checked (campaign/); exit 1: violated
     ovirt-ha-lab sim         --root DIR --host K [NAME=VALUE ...] [--verb VERB MODE]
                              [--seconds S] [--code C] [--message M]
                              [--vm STATUS [--exit-code C] [--exit-reason R] [--exit-message M]]
@@ -27,6 +29,7 @@ import sys
 import time
 
 from . import agentproc, clusterview, errors, hostfaults, status
+from .campaign import cli as campaign_cli
 from .cluster import Cluster, Host
 from .vdsm_sim import knobs
 
@@ -68,6 +71,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("restore", "undo every degradation of host K", host=True)
     maint = add("maintenance", "set HA maintenance through host K's vdsm", host=True)
     maint.add_argument("mode", choices=sorted(MAINTENANCE))
+    campaign_cli.add_arguments(add("campaign", "randomized faults with invariants checked",
+                                   hosts=True))
     sim = add("sim", "show or change a host's vdsm simulator knobs")
     sim.add_argument("--host", type=int, required=True, help="host number")
     sim.add_argument("knobs", nargs="*", metavar="NAME=VALUE",
@@ -217,7 +222,7 @@ def cmd_sim(args: argparse.Namespace) -> int:
 COMMANDS = {"up": cmd_up, "status": cmd_status, "down": cmd_down, "run": cmd_run,
             "kill-host": cmd_kill_host, "start-host": cmd_start_host,
             "degrade": cmd_degrade, "restore": cmd_restore, "maintenance": cmd_maintenance,
-            "sim": cmd_sim}
+            "sim": cmd_sim, "campaign": campaign_cli.run}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,45 @@
+"""`ovirt-ha-lab campaign`: its arguments and what it prints; exit 1 on a violation."""
+
+import argparse
+import random
+import sys
+
+from . import report, runner
+
+DEFAULTS = runner.Settings(root="")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--faults", type=int, default=DEFAULTS.faults,
+                   help=f"how many faults to draw ({DEFAULTS.faults})")
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed of the draw (default: a random one, printed)")
+    p.add_argument("--min-wait", type=float, default=DEFAULTS.min_wait,
+                   help=f"shortest calm before and hold of a fault, s ({DEFAULTS.min_wait:g})")
+    p.add_argument("--max-wait", type=float, default=DEFAULTS.max_wait,
+                   help=f"longest calm before and hold of a fault, s ({DEFAULTS.max_wait:g})")
+    p.add_argument("--no-storage-faults", action="store_true",
+                   help="leave the FUSE storage faults out of the draw")
+    p.add_argument("--keep", action="store_true",
+                   help="leave a lab this campaign brought up running")
+
+
+def settings(args: argparse.Namespace) -> runner.Settings:
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 10**6)
+    return runner.Settings(root=args.root, hosts=args.hosts, faults=args.faults, seed=seed,
+                           min_wait=args.min_wait, max_wait=args.max_wait,
+                           storage=False if args.no_storage_faults else None, keep=args.keep)
+
+
+def run(args: argparse.Namespace) -> int:
+    chosen = settings(args)
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    say(f"campaign seed {chosen.seed}")
+    result = runner.run(chosen, say)
+    print()
+    print(report.format_report(result))
+    sys.stdout.flush()
+    return 0 if result.passed else 1
