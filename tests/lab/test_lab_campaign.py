@@ -145,3 +145,10 @@ def test_cli_parses_the_campaign():
     assert isinstance(args, argparse.Namespace)
     assert (args.faults, args.seed, args.min_wait, args.max_wait) == (8, 5, 1.0, 3.0)
     assert cli.COMMANDS["campaign"] is not None
+
+
+def test_longest_outage():
+    samples = [s(0), s(1, up=False), s(2, up=False), s(4), s(5, up=False), s(6)]
+    assert invariants.longest_outage(samples, 0, 6) == 3
+    assert invariants.longest_outage(samples, 4.5, 5.5) == 0.5
+    assert invariants.longest_outage([s(0), s(1)], 0, 1) == 0

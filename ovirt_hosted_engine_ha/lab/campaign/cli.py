@@ -2,6 +2,7 @@
 
 import argparse
 import random
+import signal
 import sys
 
 from . import report, runner
@@ -31,8 +32,13 @@ def settings(args: argparse.Namespace) -> runner.Settings:
                            storage=False if args.no_storage_faults else None, keep=args.keep)
 
 
+def _interrupt(signo: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(args: argparse.Namespace) -> int:
     chosen = settings(args)
+    signal.signal(signal.SIGTERM, _interrupt)  # end the fault under way, report, take down
 
     def say(line: str) -> None:
         print(line, flush=True)

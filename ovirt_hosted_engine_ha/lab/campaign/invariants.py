@@ -36,6 +36,7 @@ class Episode:
     end: float | None = None    # when it was ended (None: ending it failed)
     settled: float | None = None  # when the recovery wait finished
     exempt: list[int] = dataclasses.field(default_factory=list)
+    engine_on: int | None = None  # where the engine VM was Up when it started
     engine_up_after: float | None = None
     slot_fresh_after: float | None = None
     note: str = ""
@@ -114,6 +115,21 @@ def first_db_up_after(samples: list[Sample], after: float) -> float | None:
         if s.t >= after and s.db_up:
             return s.t - after
     return None
+
+
+def longest_outage(samples: list[Sample], start: float, until: float) -> float:
+    """The longest stretch within [start, until] in which the health page was not "DB Up"."""
+    worst, down_since = 0.0, None
+    for s in samples:
+        if s.t < start or s.t > until:
+            continue
+        if not s.db_up and down_since is None:
+            down_since = s.t
+        elif s.db_up and down_since is not None:
+            worst, down_since = max(worst, s.t - down_since), None
+    if down_since is not None:
+        worst = max(worst, until - down_since)
+    return worst
 
 
 def _exempt(episodes: list[Episode], host: int, t: float) -> float | None:

@@ -16,14 +16,16 @@ def replay_command(result: Result) -> str:
 
 
 def fault_log(result: Result) -> list[str]:
-    header = ("#", "start s", "fault", "target", "held s", "end s", "engine up +s",
-              "slot fresh +s", "note")
+    header = ("#", "start s", "fault", "target", "engine on", "held s", "end s",
+              "engine up +s", "slot fresh +s", "outage s", "note")
     rows = [header]
     for e in result.episodes:
         held = "-" if e.end is None else f"{e.end - e.start:.1f}"
         rows.append((str(e.index), f"{e.start:.1f}", e.kind,
-                     f"host{e.target}" if e.target else "cluster", held, _secs(e.end),
-                     _secs(e.engine_up_after), _secs(e.slot_fresh_after), e.note or ""))
+                     f"host{e.target}" if e.target else "cluster",
+                     f"host{e.engine_on}" if e.engine_on else "-", held, _secs(e.end),
+                     _secs(e.engine_up_after), _secs(e.slot_fresh_after),
+                     f"{result.outage(e):.1f}", e.note or ""))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
             for r in rows]
@@ -42,6 +44,8 @@ def format_report(result: Result) -> str:
     lines += ["", "bounds:"] + ["  " + b for b in bounds.describe()]
     lines += ["", "invariants:"]
     lines += [f"  {name}: {figure}" for name, figure in result.figures().items()]
+    if len(result.episodes) < len(result.plan):
+        lines += ["", f"incomplete: {len(result.episodes)} of {len(result.plan)} faults ran"]
     if result.violations:
         lines += ["", "violations:"] + [f"  {v}" for v in result.violations]
     verdict = "PASS" if result.passed else "FAIL"

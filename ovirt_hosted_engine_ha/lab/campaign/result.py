@@ -53,6 +53,15 @@ class Result:
         return max((e.engine_up_after for e in self.episodes
                     if e.engine_up_after is not None), default=None)
 
+    def outage(self, episode: invariants.Episode) -> float:
+        """The longest time the engine was not "DB Up" from the fault's start to settling."""
+        until = episode.settled if episode.settled is not None else episode.start
+        return invariants.longest_outage(self.samples, episode.start, until)
+
+    @property
+    def max_outage(self) -> float:
+        return max((self.outage(e) for e in self.episodes), default=0.0)
+
     @property
     def max_slot_fresh(self) -> float | None:
         return max((e.slot_fresh_after for e in self.episodes
@@ -87,6 +96,7 @@ class Result:
                             f"{len(self.lease_events)} events)"),
             "engine up after a fault": (f"max {secs(self.max_engine_up)} "
                                         f"(bound {bounds.ENGINE_UP_BOUND:.0f} s)"),
+            "engine outage during a fault and its recovery": f"max {self.max_outage:.1f} s",
             "slot fresh after a fault": (f"max {secs(self.max_slot_fresh)} "
                                          f"(bound {bounds.SLOT_FRESH_BOUND:.0f} s)"),
             "slot staleness, hosts under no fault": (

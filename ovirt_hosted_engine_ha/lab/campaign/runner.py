@@ -87,7 +87,9 @@ class Campaign:
             self._wait_first_start()
             for planned in self.plan:
                 self._pause(planned.gap)
-                self.episodes.append(self._one(planned))
+                self._one(planned)
+        except KeyboardInterrupt:
+            self.say("interrupted: the fault under way was ended; no further faults")
         finally:
             self.sampler.stop()
         return self.result()
@@ -120,12 +122,15 @@ class Campaign:
             return self.cluster.hosts[engine[0] if engine else min(self.cluster.hosts)]
         return self.cluster.hosts[int(planned.target)]
 
-    def _one(self, planned: plan.PlannedFault) -> invariants.Episode:
+    def _one(self, planned: plan.PlannedFault) -> None:
         kind = self.by_name[planned.kind]
         host = self._target(planned)
         target = host.id if host is not None else None
+        engine = self.cluster.engine_hosts()
         episode = invariants.Episode(planned.index, kind.name, target, self.sampler.now(),
-                                     exempt=kind.exempt(target, sorted(self.cluster.hosts)))
+                                     exempt=kind.exempt(target, sorted(self.cluster.hosts)),
+                                     engine_on=engine[0] if engine else None)
+        self.episodes.append(episode)
         self.say(f"t={episode.start:7.1f} s  {episode.name}: {kind.what} "
                  f"(for {planned.hold:.1f} s)")
         notes = []
@@ -133,13 +138,15 @@ class Campaign:
             kind.start(self.cluster, host)
         except Exception as e:
             notes.append(f"start failed: {type(e).__name__}: {e}")
-        self._pause(planned.hold)
         try:
-            kind.end(self.cluster, host)
-            episode.end = self.sampler.now()
-        except Exception as e:
-            notes.append(f"end failed: {type(e).__name__}: {e}")
-        episode.note = "; ".join(notes)
+            self._pause(planned.hold)
+        finally:  # an interrupted campaign still ends the fault it started
+            try:
+                kind.end(self.cluster, host)
+                episode.end = self.sampler.now()
+            except Exception as e:
+                notes.append(f"end failed: {type(e).__name__}: {e}")
+            episode.note = "; ".join(notes)
         if episode.end is not None:
             self._recover(episode)
         else:
@@ -147,7 +154,6 @@ class Campaign:
         self.say(f"t={episode.settled:7.1f} s  {episode.name}: ended at t={_secs(episode.end)}, "
                  f"engine up after {_secs(episode.engine_up_after)}, slot fresh after "
                  f"{_secs(episode.slot_fresh_after)}" + (f"  [{episode.note}]" if notes else ""))
-        return episode
 
     def _recover(self, episode: invariants.Episode) -> None:
         assert episode.end is not None
