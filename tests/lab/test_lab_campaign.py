@@ -1,15 +1,17 @@
 """The campaign's seeded draw and its invariant checkers, on recorded (made-up) data."""
 
 import argparse
+import os
 
 import pytest
 
 from ovirt_hosted_engine_ha.lab import cli
-from ovirt_hosted_engine_ha.lab.campaign import bounds, catalogue, invariants, plan, report
+from ovirt_hosted_engine_ha.lab.campaign import bounds, catalogue, invariants, plan, report, sampler
 from ovirt_hosted_engine_ha.lab.campaign.invariants import Episode
 from ovirt_hosted_engine_ha.lab.campaign.result import Result
 from ovirt_hosted_engine_ha.lab.campaign.runner import Settings
 from ovirt_hosted_engine_ha.lab.campaign.sampler import Sample
+from ovirt_hosted_engine_ha.lib import metadata
 
 KINDS = catalogue.catalogue(storage=False)
 
@@ -152,3 +154,24 @@ def test_longest_outage():
     assert invariants.longest_outage(samples, 0, 6) == 3
     assert invariants.longest_outage(samples, 4.5, 5.5) == 0.5
     assert invariants.longest_outage([s(0), s(1)], 0, 1) == 0
+
+
+class _Volume:
+    """What read_slots needs of a cluster: host ids and the metadata volume."""
+
+    def __init__(self, path, hosts):
+        self.metadata_path = path
+        self.hosts = dict.fromkeys(hosts)
+
+
+def test_read_slots_from_the_volume(lab_dir):
+    path = os.path.join(lab_dir, "metadata")
+    image = bytearray(4 * metadata.SLOT_BYTES)
+    for host_id, ts in ((1, 1234), (3, 99)):
+        slot = metadata.HostSlot(host_id, ts, 3400, '{"vm": "up"}', f"host{host_id}")
+        image[host_id * metadata.SLOT_BYTES:(host_id + 1) * metadata.SLOT_BYTES] = \
+            metadata.build_host_slot(slot)
+    image[3 * metadata.SLOT_BYTES + 5] = ord("x")          # slot 3 fails its checksum
+    with open(path, "wb") as f:
+        f.write(bytes(image))
+    assert sampler.read_slots(_Volume(path, [1, 2, 3])) == {1: 1234}
