@@ -6,7 +6,15 @@ import os
 import pytest
 
 from ovirt_hosted_engine_ha.lab import cli
-from ovirt_hosted_engine_ha.lab.campaign import bounds, catalogue, invariants, plan, report, sampler
+from ovirt_hosted_engine_ha.lab.campaign import (
+    bounds,
+    catalogue,
+    invariants,
+    journal,
+    plan,
+    report,
+    sampler,
+)
 from ovirt_hosted_engine_ha.lab.campaign.invariants import Episode
 from ovirt_hosted_engine_ha.lab.campaign.result import Result
 from ovirt_hosted_engine_ha.lab.campaign.runner import Settings
@@ -175,3 +183,19 @@ def test_read_slots_from_the_volume(lab_dir):
     with open(path, "wb") as f:
         f.write(bytes(image))
     assert sampler.read_slots(_Volume(path, [1, 2, 3])) == {1: 1234}
+
+
+def test_record_round_trip(lab_dir):
+    samples = [s(t, {1: "Up"}, {1: t // 10 * 10, 2: t // 10 * 10}) for t in range(0, 60)]
+    episode = Episode(1, "kill-host", 2, 5, end=10, settled=21, exempt=[2],
+                      engine_up_after=0.0, slot_fresh_after=10.0)
+    events = [{"event": "acquired", "pid": 1, "host": 1, "version": 1, "owners": [1]},
+              {"event": "acquired", "pid": 2, "host": 2, "version": 2, "owners": [2]}]
+    original = result([episode], samples, events)
+    path = os.path.join(lab_dir, "campaign-9.json")
+    journal.save(original, path)
+    again = journal.load(path)
+    assert again.samples == original.samples and again.episodes == original.episodes
+    assert again.plan == original.plan and again.settings == original.settings
+    assert report.format_report(again) == report.format_report(original)
+    assert not again.passed and again.double_runs == 1

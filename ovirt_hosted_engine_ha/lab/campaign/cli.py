@@ -5,7 +5,7 @@ import random
 import signal
 import sys
 
-from . import report, runner
+from . import journal, report, runner
 
 DEFAULTS = runner.Settings(root="")
 
@@ -23,6 +23,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="leave the FUSE storage faults out of the draw")
     p.add_argument("--keep", action="store_true",
                    help="leave a lab this campaign brought up running")
+    p.add_argument("--check", metavar="FILE",
+                   help="no faults: check a recorded campaign (DIR/campaign-SEED.json) again")
 
 
 def settings(args: argparse.Namespace) -> runner.Settings:
@@ -36,7 +38,15 @@ def _interrupt(signo: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def check(path: str) -> int:
+    result = journal.load(path)
+    print(report.format_report(result))
+    return 0 if result.passed else 1
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.check:
+        return check(args.check)
     chosen = settings(args)
     signal.signal(signal.SIGTERM, _interrupt)  # end the fault under way, report, take down
 
@@ -45,7 +55,10 @@ def run(args: argparse.Namespace) -> int:
 
     say(f"campaign seed {chosen.seed}")
     result = runner.run(chosen, say)
+    record = journal.path_for(chosen)
+    journal.save(result, record)
     print()
     print(report.format_report(result))
+    print(f"record: {record} (check again: ovirt-ha-lab campaign --check {record})")
     sys.stdout.flush()
     return 0 if result.passed else 1
