@@ -53,6 +53,17 @@ def test_storage_faults_only_when_the_lab_has_them():
     assert storage and all(p.target == "cluster" for p in storage)
     assert not catalogue.storage_faults_available(object())
 
+    class Refusing:
+        @property
+        def storage_faults(self):
+            raise RuntimeError("the lab runs without faultfs")
+
+    class Fuse:
+        storage_faults = object()
+
+    assert not catalogue.storage_faults_available(Refusing())
+    assert catalogue.storage_faults_available(Fuse())
+
 
 @pytest.mark.parametrize("args", [(-1, 3, 1, 2), (5, 0, 1, 2), (5, 3, 3, 2), (5, 3, -1, 2)])
 def test_draw_refuses_bad_arguments(args):

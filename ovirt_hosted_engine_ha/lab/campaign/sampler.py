@@ -4,6 +4,11 @@ One sample: the engine VM's status on every host whose vdsm simulator
 answers, each host's `host-ts` as its slot reads on storage right now (the
 metadata volume itself, read with O_DIRECT: what any fresh reader gets),
 and whether the engine's health page says "DB Up".
+
+Storage is read by a thread of its own (SlotReader): under a storage fault
+(the lab's FUSE layer slowing or hanging every read) a sample gets the
+slots only if a read finished since the last sample, and the other
+figures keep coming.
 """
 
 import bisect
@@ -77,6 +82,42 @@ def db_up(url: str) -> bool:
         return False
 
 
+class SlotReader:
+    """Reads the slots over and over in its own thread; `fresh` gives a result newer than t."""
+
+    def __init__(self, cluster: "Cluster", interval: float) -> None:
+        self.cluster = cluster
+        self.interval = interval
+        self.errors = 0
+        self._latest: tuple[float, dict[int, int]] = (-1.0, {})
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="campaign-slots", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(1)  # a read hung by a storage fault may stay behind: daemon thread
+
+    def fresh(self, after: float) -> dict[int, int]:
+        """The slots of a read that finished after monotonic time `after` ({} if none)."""
+        done, slots = self._latest
+        return slots if done > after else {}
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            begun = time.monotonic()
+            try:
+                slots = read_slots(self.cluster)
+            except Exception as e:
+                log.debug("campaign: metadata unreadable: %s", e)
+                self.errors += 1
+                slots = {}
+            self._latest = (time.monotonic(), slots)
+            self._stop.wait(max(0.0, self.interval - (time.monotonic() - begun)))
+
+
 class Sampler:
     """A thread that appends a Sample every INTERVAL seconds to `samples`."""
 
@@ -86,7 +127,8 @@ class Sampler:
         self.clock_start = clock_start
         self.interval = interval
         self.samples: list[Sample] = []
-        self.errors = 0
+        self.slots = SlotReader(cluster, interval / 2)
+        self._last = time.monotonic()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="campaign-sampler", daemon=True)
@@ -95,22 +137,20 @@ class Sampler:
         return time.monotonic() - self.clock_start
 
     def start(self) -> "Sampler":
+        self.slots.start()
         self._thread.start()
         return self
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(10)
+        self.slots.stop()
 
     def take(self) -> Sample:
         t = self.now()
         vms = engine_vms(self.cluster)
-        try:
-            slots = read_slots(self.cluster)
-        except Exception as e:
-            log.debug("campaign: metadata unreadable: %s", e)
-            self.errors += 1
-            slots = {}
+        slots = self.slots.fresh(self._last)
+        self._last = time.monotonic()
         return Sample(round(t, 3), vms, slots, db_up(self.cluster.engine_url))
 
     def snapshot(self) -> list[Sample]:
