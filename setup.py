@@ -14,8 +14,10 @@ setup(
             "lab/vdsm_standin/vdsm/*/*.py",
         ],
     },
-    install_requires=[],
+    install_requires=["defusedxml"],  # Debian: python3-defusedxml
     extras_require={
+        # the lab's storage fault injection (lab/faultfs) over Debian's libfuse3
+        "lab": ["mfusepy>=3.1,<4"],
         "test": [
             "pytest>=7",
             "pytest-timeout",

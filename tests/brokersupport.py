@@ -20,6 +20,16 @@ def host_slot(host_id: int, ts: int = 100, score: int = 3400) -> str:
     return metadata.build_host_slot(record, pad=False).decode()
 
 
+def hold_ids_and_publish(cluster, alive: list[int] | None = None):
+    """Every host locks its id and publishes its slot (and `alive`, if given); the cluster."""
+    for host_id, host in cluster.hosts.items():
+        host.link(60).lock_host_id(host_id)
+        host.link().put_stats_on_storage(host_id, host_slot(host_id))
+        if alive is not None:
+            host.link().put_hosts_state_on_storage(host_id, alive)
+    return cluster
+
+
 def read_volume(path: os.PathLike[str] | str) -> bytes:
     with open(path, "rb") as f:
         return f.read(2001 * SLOT)

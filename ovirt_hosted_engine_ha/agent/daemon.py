@@ -3,7 +3,8 @@
 Start-up: logging, hosted-engine.conf and agent.conf (a host that is not
 configured, or a broken file, ends the process with status 1 and one line
 naming the cause), then the loop. READY=1 after the first cycle,
-WATCHDOG=1 from the loop while systemd asks for it. SIGTERM or SIGINT: the
+WATCHDOG=1 from the loop while systemd asks for it, and during the long
+broker calls (keepalive.py). SIGTERM or SIGINT: the
 current cycle finishes, the agent publishes AgentStopped if it holds the
 host id, releases the host id, sends STOPPING=1 and exits 0. Nothing else
 ends the process: failed calls are retried every cycle (loop.py).
@@ -26,10 +27,10 @@ from collections.abc import Callable
 from .. import PACKAGE_NAME, PACKAGE_VERSION
 from ..env import constants as env_constants
 from ..lib import exceptions, logsetup, sdnotify
-from ..lib.brokerlink import BrokerLink
 from . import config, constants
 from .clock import ScaledClock
 from .host_env import HostEnv
+from .keepalive import FedBrokerLink
 from .loop import Agent
 
 log = logging.getLogger(__name__)
@@ -134,11 +135,12 @@ def main(argv: list[str] | None = None) -> int:
         log.error("Agent cannot start: %s", e)
         return 1
     clock = ScaledClock(time_scale())
-    env = HostEnv(conf, BrokerLink(), clock, agent_conf.vm_uuid)
+    watchdog = sdnotify.watchdog_interval()
+    env = HostEnv(conf, FedBrokerLink(watchdog), clock, agent_conf.vm_uuid)
     agent = Agent(env, agent_conf)
     log.info("Monitoring as host %d (%s)", agent_conf.host_id, agent_conf.hostname)
     try:
-        run(agent, clock, stopper, watchdog=sdnotify.watchdog_interval())
+        run(agent, clock, stopper, watchdog=watchdog)
     finally:
         stopper.close()
     log.info("Agent stopped")

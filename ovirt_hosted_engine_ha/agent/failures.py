@@ -3,16 +3,20 @@
 The agent never stops because one call failed; it tries again in the next
 cycle. So that an outage does not flood the log, each cause ("broker" when
 the broker cannot be reached, else the operation, e.g. "get_stats") is
-logged when it first fails and again only when its message changes; its
-recovery is logged once, with the number of failures in between.
+logged when it first fails and again only when its message changes (with
+the count of repeats, lib/changelog.py); its recovery is logged once, with
+the number of failures in between.
 """
 
 from __future__ import annotations
 
 import collections
 import logging
+import time
+from collections.abc import Callable
 
 from ..lib import exceptions
+from ..lib.changelog import ChangeLog
 
 log = logging.getLogger(__name__)
 
@@ -27,27 +31,24 @@ def cause_of(operation: str, error: BaseException) -> str:
 
 
 class Failures:
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.counts: collections.Counter[str] = collections.Counter()
-        self._active: dict[str, str] = {}
+        self._changes = ChangeLog(log, clock=clock)
         self._since: dict[str, int] = {}
 
     def failed(self, operation: str, error: BaseException) -> None:
         cause = cause_of(operation, error)
         self.counts[cause] += 1
         self._since[cause] = self._since.get(cause, 0) + 1
-        message = str(error)
-        if self._active.get(cause) != message:
-            self._active[cause] = message
-            log.warning("%s failed: %s", cause, message)
+        self._changes.warning(cause, f"{cause} failed: {error}")
 
     def succeeded(self, *causes: str) -> None:
         for cause in causes:
-            if self._active.pop(cause, None) is not None:
-                log.info("%s works again (%d failed calls)", cause, self._since.pop(cause, 0))
+            failed = self._since.pop(cause, 0)
+            self._changes.clear(cause, f"{cause} works again ({failed} failed calls)")
 
     def failing(self, cause: str) -> bool:
-        return cause in self._active
+        return self._changes.active(cause)
 
     @property
     def total(self) -> int:

@@ -6,7 +6,7 @@
   asks `service vdsmd status`);
 - ha.conf is read at every call; a file that cannot be read means no local
   maintenance (logged once per problem);
-- vm.conf comes from the configuration volume (vm_conf_store.py).
+- vm.conf is the local copy the broker keeps (vm_conf_store.py): no storage reads.
 sanlock is not asked directly: the broker's `lock_host_id` reports whether
 the host id is held.
 """
@@ -56,7 +56,7 @@ class HostEnv:
         self._clock = clock
         self._ping = ping
         self._vm = VmControl(call, vm_uuid, sleep)
-        self._vm_conf = VmConfStore(conf, call)
+        self._vm_conf = VmConfStore(conf)
         self._ha_conf = paths.resolve(constants.HA_AGENT_CONF_FILE)
         self._ha_conf_problem: str | None = None
 

@@ -56,7 +56,7 @@ class Agent:
         self._env = env
         self.config = config
         self.host_id = config.host_id
-        self.failures = Failures()
+        self.failures = Failures(env.now)
         self._collector = Collector(env, config.host_id, config.monitors, self.failures)
         self._ident = publish.Identity(config.host_id, config.hostname,
                                        config.conf_on_shared_storage)

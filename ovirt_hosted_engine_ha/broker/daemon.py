@@ -56,6 +56,9 @@ def hold_instance_lock() -> int:
 
 
 def check_metadata_filesystem(path: str) -> None:
+    """Refuse a metadata volume on a memory filesystem; a block device is real storage."""
+    if directio.is_block_device(path):
+        return
     fstype = directio.filesystem_type(path)
     if fstype in directio.MEMORY_FILESYSTEMS:
         raise exceptions.DirectIONotSupported(
@@ -64,7 +67,13 @@ def check_metadata_filesystem(path: str) -> None:
 
 
 class Watchdog:
-    """WATCHDOG=1 from the serving loop, only while storage reads progress."""
+    """WATCHDOG=1 from the serving loop, only while storage reads progress.
+
+    Without a systemd watchdog the health check still runs every few
+    seconds, so stale metadata is logged even when no client asks.
+    """
+
+    CHECK_INTERVAL = 5.0
 
     def __init__(self, healthy: Callable[[], bool]) -> None:
         self._healthy = healthy
@@ -73,12 +82,13 @@ class Watchdog:
         self._reported = False
 
     def __call__(self) -> None:
-        if self._interval is None:
-            return
         now = time.monotonic()
-        if now - self._last < self._interval:
+        if now - self._last < (self._interval or self.CHECK_INTERVAL):
             return
         self._last = now
+        if self._interval is None:
+            self._healthy()
+            return
         if self._healthy():
             sdnotify.notify("WATCHDOG=1")
             self._reported = False

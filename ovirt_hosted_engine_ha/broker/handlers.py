@@ -11,6 +11,7 @@ import xmlrpc.client
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from ..lib import staleness
 from . import validate
 from .status_broker import StatusBroker
 from .wire import Marshalled
@@ -31,6 +32,10 @@ class NotifierService(Protocol):
     def notify(self, event_type: str, detail: str, options: dict[str, str | None]) -> str: ...
 
 
+class RefresherService(Protocol):
+    def stop(self, timeout: float) -> None: ...
+
+
 class DomainMonitorService(Protocol):
     def start(self, host_id: int) -> None: ...
     def stop(self) -> None: ...
@@ -43,6 +48,7 @@ class Context:
     monitor: MonitorService
     notifier: NotifierService
     domain_monitor: DomainMonitorService
+    refresher: RefresherService | None = None
 
 
 # Metadata
@@ -53,7 +59,12 @@ def _marshal_stats(slots: dict[int, bytes]) -> Marshalled:
 
 
 def get_stats(ctx: Context) -> Marshalled:
-    return ctx.status.cache.answer(_marshal_stats)  # type: ignore[return-value]
+    """Every non-empty slot; the header tells how old the data is (lib/staleness.py)."""
+    answer: Marshalled = ctx.status.cache.answer(_marshal_stats)  # type: ignore[assignment]
+    age = ctx.status.reader.age()
+    if age is None:
+        return answer
+    return answer.with_headers({staleness.AGE_HEADER: staleness.format_age(age)})
 
 
 def put_stats(ctx: Context, host_id: object, data: object) -> str:

@@ -9,7 +9,13 @@ Differences from upstream (spec/reliability.md R2, R16, R18):
 - `reset` refuses while this broker holds an id (sanlock would rewrite a
   live lockspace);
 - a lost lockspace (sanlock dropped it, daemon restarted) is detected by
-  `watch()` and re-added in the background.
+  `watch()` and re-added in the background; `watch` runs under the same
+  lock as `lock` and `release`, so it never re-adds an id that a release
+  just gave up;
+- a sanlock daemon that cannot be reached (stopped, restarting) makes the
+  calls fail with a lockspace error (Fault code 6), logged once per change;
+- the largest host id comes from the lockspace's geometry (sector size and
+  alignment, spec/reliability.md §1.2), not from a fixed 250 or 2000.
 """
 
 import errno
@@ -21,6 +27,8 @@ import sanlock
 
 from ..env import constants
 from ..lib import exceptions
+from ..lib.changelog import ChangeLog
+from . import lockspace_geometry
 
 log = logging.getLogger(__name__)
 
@@ -47,27 +55,35 @@ def describe(e: sanlock.SanlockException) -> str:
     return f"{os.strerror(code) if code > 0 else 'sanlock ' + str(code)} ({name})"
 
 
-def max_hosts(sector_size: int) -> int:
-    """Host ids a lockspace written with 1 MiB alignment can hold."""
-    return constants.MAX_HOST_ID_SCAN if sector_size == 512 else 250
-
-
 class Lockspace:
     def __init__(self, path: str, sector_size: int) -> None:
         self.path = path
         self.sector_size = sector_size
-        self.max_hosts = max_hosts(sector_size)
         self._lock = threading.Lock()
         self._host_id: int | None = None
-        self._lost_reported = False
+        self._changes = ChangeLog(log)
         self._stop = threading.Event()
 
     @property
     def host_id(self) -> int | None:
         return self._host_id
 
+    @property
+    def max_hosts(self) -> int:
+        """The largest host id of the lockspace on the volume (read at each call)."""
+        return lockspace_geometry.read(self.path, self.sector_size).max_hosts
+
     def _inquire(self, host_id: int) -> bool | None:
-        return sanlock.inq_lockspace(NAME, host_id, self.path)
+        """sanlock's view of `host_id`; LockspaceError when the daemon cannot answer."""
+        try:
+            state = sanlock.inq_lockspace(NAME, host_id, self.path)
+        except sanlock.SanlockException as e:
+            self._changes.error("daemon", f"Cannot ask sanlock about host id {host_id}: "
+                                          f"{describe(e)}")
+            raise exceptions.LockspaceError(
+                f"cannot ask sanlock about host id {host_id}: {describe(e)}") from e
+        self._changes.clear("daemon", "sanlock answers again")
+        return state
 
     def lock(self, host_id: int) -> None:
         with self._lock:
@@ -78,10 +94,13 @@ class Lockspace:
             if self._inquire(host_id) is True:
                 self._host_id = host_id
                 return
+            if held == host_id:   # ours until sanlock dropped it (storage outage, F16)
+                self._changes.error("lost", f"Host id {host_id} was lost from the lockspace; "
+                                            "re-acquiring")
             log.info("Acquiring host id host_id=%d lockspace=%s", host_id, self.path)
             self._add(host_id)
             self._host_id = host_id
-            self._lost_reported = False
+            self._changes.clear("lost")
             log.info("Acquired host id host_id=%d", host_id)
 
     def _add(self, host_id: int) -> None:
@@ -151,28 +170,40 @@ class Lockspace:
                 f"host id {host_id} is not held in the lockspace right now")
 
     def watch(self) -> None:
-        """Detect a lost host id and re-add it in the background (status thread)."""
-        host_id = self._host_id
-        if host_id is None:
+        """Detect a lost host id and re-add it in the background (status thread).
+
+        Skipped while a lock or release call runs: the id it sees could be
+        the one being given up.
+        """
+        if not self._lock.acquire(blocking=False):
             return
         try:
-            state = self._inquire(host_id)
-        except sanlock.SanlockException as e:
-            state = False
-            log.error("Inquiring host id %d failed: %s", host_id, describe(e))
-        if state is not False:
-            if state and self._lost_reported:
-                log.info("Host id %d is held again", host_id)
-                self._lost_reported = False
-            return
-        if not self._lost_reported:
-            log.error("Host id %d was lost from the lockspace; re-acquiring", host_id)
-            self._lost_reported = True
+            host_id = self._host_id
+            if host_id is None:
+                return
+            try:
+                state = self._inquire(host_id)
+            except exceptions.LockspaceError:
+                return  # the daemon is away: logged by _inquire; try again next cycle
+            if state is not False:
+                if state:
+                    self._changes.clear("lost", f"Host id {host_id} is held again")
+                return
+            self._changes.error("lost", f"Host id {host_id} was lost from the lockspace; "
+                                        "re-acquiring")
+            self._readd(host_id)
+        finally:
+            self._lock.release()
+
+    def _readd(self, host_id: int) -> None:
         try:
             sanlock.add_lockspace(NAME, host_id, self.path, iotimeout=IO_TIMEOUT, wait=False)
         except sanlock.SanlockException as e:
             if e.errno not in (errno.EEXIST, errno.EINPROGRESS, errno.EAGAIN):
-                log.error("Re-acquiring host id %d failed: %s", host_id, describe(e))
+                self._changes.error("readd", f"Re-acquiring host id {host_id} failed: "
+                                             f"{describe(e)}")
+                return
+        self._changes.clear("readd")
 
     def live_hosts(self) -> list[int] | None:
         """Host ids the lockspace shows with a lease, or None when unknown."""

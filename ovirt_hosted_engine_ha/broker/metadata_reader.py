@@ -6,7 +6,11 @@ broker's host id. A full scan of all 2001 slots runs at start, then every
 `full_scan_interval` (a new host appears within it) — or only every
 `joined_full_scan_interval` while the lockspace tells which hosts exist.
 A failing or hung read never blocks callers: they are served from the
-cache, and `stale()` turns true after three periods without a good read.
+cache. `age()` is the time since the last complete good read (sent to
+clients with every `get_stats`, lib/staleness.py); the metadata is stale
+once it exceeds three periods (or OVIRT_HA_METADATA_STALE_SECS). Going
+stale and fresh again is logged once per change, whoever notices first:
+`get_stats`, the watchdog check or the status thread.
 """
 
 import logging
@@ -14,35 +18,36 @@ import threading
 import time
 from collections.abc import Callable
 
-from ..env import constants
-from ..lib import exceptions
+from ..lib import exceptions, staleness
+from ..lib.changelog import ChangeLog
 from .lockspace import Lockspace
 from .metadata_cache import MetadataCache
 from .storage_broker import StorageBroker
 
 log = logging.getLogger(__name__)
 
-STALE_PERIODS = 3
+STALE_PERIODS = staleness.STALE_PERIODS
 FULL_SCAN_INTERVAL = 60.0  # while the lockspace cannot name the hosts
 JOINED_FULL_SCAN_INTERVAL = 600.0  # while it can
 
 
 class MetadataReader:
     def __init__(self, storage: StorageBroker, cache: MetadataCache, lockspace: Lockspace,
-                 period: float = constants.STORAGE_DELAY,
+                 period: float | None = None,
                  full_scan_interval: float = FULL_SCAN_INTERVAL,
                  joined_full_scan_interval: float = JOINED_FULL_SCAN_INTERVAL,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._storage = storage
         self._cache = cache
         self._lockspace = lockspace
-        self.period = period
+        self.period = staleness.read_period() if period is None else period
         self._full_scan_interval = full_scan_interval
         self._joined_full_scan_interval = joined_full_scan_interval
         self._clock = clock
         self._last_full: float | None = None
         self._last_good: float | None = None
-        self._last_error: str | None = None
+        self._stale_after = staleness.stale_after(self.period)
+        self._errors = ChangeLog(log, clock=clock)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="StatusStorageThread",
@@ -56,9 +61,20 @@ class MetadataReader:
         self._wake.set()
         self._thread.join(timeout)
 
-    def stale(self) -> bool:
+    def age(self) -> float | None:
+        """Seconds since the last complete good read (None before the first one)."""
         last = self._last_good
-        return last is None or self._clock() - last > STALE_PERIODS * self.period
+        age = None if last is None else max(0.0, self._clock() - last)
+        if age is not None and age > self._stale_after:
+            self._errors.error("stale", f"Metadata is stale: last good read {age:.0f} s ago",
+                               same="stale")
+        elif age is not None:
+            self._errors.clear("stale", f"Metadata fresh again (last good read {age:.0f} s ago)")
+        return age
+
+    def stale(self) -> bool:
+        age = self.age()
+        return age is None or age > self._stale_after
 
     def _full_scan_due(self, lockspace_hosts: list[int] | None) -> bool:
         if self._last_full is None:
@@ -80,6 +96,7 @@ class MetadataReader:
             images = self._storage.read_slots(slots)
         self._cache.merge_read(images, generations)
         self._last_good = self._clock()
+        self.age()
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -92,23 +109,21 @@ class MetadataReader:
         try:
             self.read_once()
         except exceptions.Error as e:
-            self._report(str(e))
+            self._errors.error("read", f"Reading metadata failed: {e}")
             return
         except Exception as e:
-            log.exception("Reading metadata failed unexpectedly")
-            self._report(str(e))
+            if not self._errors.active("read"):
+                log.exception("Reading metadata failed unexpectedly")
+            self._errors.error("read", f"Reading metadata failed: {e}")
             return
-        if self._last_error is not None:
-            log.info("Reading metadata works again")
-            self._last_error = None
-
-    def _report(self, error: str) -> None:
-        if error != self._last_error:
-            log.error("Reading metadata failed: %s", error)
-            self._last_error = error
+        self._errors.clear("read", "Reading metadata works again")
 
     def _watch_lockspace(self) -> None:
         try:
             self._lockspace.watch()
-        except Exception:
-            log.exception("Watching the lockspace failed")
+        except Exception as e:
+            if not self._errors.active("watch"):
+                log.exception("Watching the lockspace failed")
+            self._errors.error("watch", f"Watching the lockspace failed: {e}")
+            return
+        self._errors.clear("watch")

@@ -24,6 +24,7 @@ from .submonitors import (
     mgmt_bridge,
     network,
     storage_domain,
+    vm_config,
 )
 from .submonitors.vdsm_access import LiveVdsm, VdsmAccess
 
@@ -37,6 +38,7 @@ SUBMONITORS: dict[str, type[base.Submonitor]] = {
     "cpu-load-no-engine": cpu_load_no_engine.Submonitor,
     "engine-health": engine_health.Submonitor,
     "storage-domain": storage_domain.Submonitor,
+    "vm-config": vm_config.Submonitor,
 }
 
 
@@ -58,9 +60,11 @@ def check_options(options: object) -> dict[str, str | None]:
 class Monitor:
     def __init__(self, conf: config.HostedEngineConf | None, vdsm: VdsmAccess | None = None,
                  interval: float | None = None,
-                 stop_timeout: float = constants.MONITOR_STOP_TIMEOUT) -> None:
+                 stop_timeout: float = constants.MONITOR_STOP_TIMEOUT,
+                 refresher: object = None) -> None:
         """`vdsm` and `interval` replace the real vdsm and upstream's periods in tests."""
-        self._ctx = base.Context(conf=conf, vdsm=vdsm or LiveVdsm(), interval=interval)
+        self._ctx = base.Context(conf=conf, vdsm=vdsm or LiveVdsm(), interval=interval,
+                                 refresher=refresher)
         self._stop_timeout = stop_timeout
         self._active: dict[str, base.Submonitor] = {}
         self._lock = threading.Lock()
@@ -77,12 +81,14 @@ class Monitor:
             old = self._active.get(type)
             if old is not None and old.options == checked and old.is_alive():
                 log.debug("Monitor %s already running with these options", type)
+                old.requested()
                 return type
             if old is not None:
                 log.info("Replacing monitor %s", type)
                 self._stop(old, self._stop_timeout)
             self._active[type] = new
             new.start()
+            new.requested()
         log.info("Started monitor %s", type)
         return type
 

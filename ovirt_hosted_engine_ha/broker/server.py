@@ -129,6 +129,9 @@ class RequestHandler(SimpleXMLRPCRequestHandler):
         self.send_header("Content-type", "text/xml")
         if gzipped:
             self.send_header("Content-Encoding", "gzip")
+        if isinstance(answer, wire.Marshalled):
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
         self.send_header("Content-length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 
 from ..lib import exceptions
+from ..lib.changelog import ChangeLog
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class SlotWriter:
         self._cond = threading.Condition()
         self._pending: dict[int, _Write] = {}
         self._stopping = False
+        self._unexpected = ChangeLog(log)
         self._thread = threading.Thread(target=self._run, name="SlotWriter", daemon=True)
 
     def start(self) -> None:
@@ -89,10 +91,13 @@ class SlotWriter:
             self._check_allowed(request.slot)
             self._write(request.slot, request.payload)
             self._on_written(request.slot, request.payload)
+            self._unexpected.clear("write")
         except exceptions.Error as e:
             request.error = e
         except Exception as e:
-            log.exception("Writing slot %d failed unexpectedly", request.slot)
+            if not self._unexpected.active("write"):
+                log.exception("Writing slot %d failed unexpectedly", request.slot)
+            self._unexpected.error("write", f"Writing slots fails unexpectedly: {e}")
             request.error = exceptions.StorageError(f"writing slot {request.slot} failed: {e}")
         finally:
             request.done.set()

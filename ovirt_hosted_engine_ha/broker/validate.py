@@ -39,6 +39,11 @@ def slot_payload(value: object, name: str = "data") -> bytes:
         data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise InvalidArgument(name, f"must be UTF-8 text, bad byte at offset {e.start}") from None
+    if not data.isascii():
+        # Upstream readers cut the decoded volume every 4096 characters: one
+        # multi-byte character would shift every later slot for them.
+        offset = next(i for i, b in enumerate(data) if b >= 0x80)
+        raise InvalidArgument(name, f"must be ASCII text, non-ASCII character at offset {offset}")
     return data
 
 

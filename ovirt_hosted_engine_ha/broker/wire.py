@@ -3,9 +3,11 @@
 `loads` parses a request with expat, refusing any DOCTYPE or entity
 declaration (no expansion, nothing fetched) instead of relying on a
 process-wide patch. `Marshalled` is an answer marshalled once and served
-many times (`get_stats`), with its gzip form made on first use.
+many times (`get_stats`), with its gzip form made on first use, and the
+extra HTTP headers the server sends with it (`headers`).
 """
 
+import copy
 import gzip
 import pyexpat
 import xmlrpc.client
@@ -56,14 +58,33 @@ def dumps_fault(code: int, message: str) -> bytes:
                                allow_none=True, encoding=ENCODING).encode(ENCODING)
 
 
-class Marshalled:
-    """A response body marshalled once; gzip made once, on demand."""
-
-    def __init__(self, value: object) -> None:
-        self.body = dumps_response(value)
+class _GzipOnce:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
         self._gzipped: bytes | None = None
 
-    def gzipped(self) -> bytes:
+    def __call__(self) -> bytes:
         if self._gzipped is None:
-            self._gzipped = gzip.compress(self.body, compresslevel=1, mtime=0)
+            self._gzipped = gzip.compress(self._body, compresslevel=1, mtime=0)
         return self._gzipped
+
+
+class Marshalled:
+    """A response body marshalled once; gzip made once, on demand.
+
+    `headers` are extra HTTP response headers; `with_headers` gives a copy
+    with other headers that shares the body and its gzip form.
+    """
+
+    def __init__(self, value: object, headers: dict[str, str] | None = None) -> None:
+        self.body = dumps_response(value)
+        self.headers: dict[str, str] = dict(headers or {})
+        self._gzip = _GzipOnce(self.body)
+
+    def gzipped(self) -> bytes:
+        return self._gzip()
+
+    def with_headers(self, headers: dict[str, str]) -> "Marshalled":
+        clone = copy.copy(self)
+        clone.headers = dict(headers)
+        return clone

@@ -12,6 +12,10 @@ Differences from upstream, by design:
   present), the other hosts are reported as usual. A global slot that
   cannot be parsed reads as ``{METADATA_ERROR: ...}`` (no maintenance).
 - `live-data` for all hosts comes from one `is_host_alive` round trip.
+- `metadata_age` is how old the broker's data was at the last
+  `get_all_stats` (seconds since its last good read of the metadata
+  volume; None for an upstream broker), `metadata_stale()` whether that
+  is beyond the staleness bound (lib/staleness.py).
 - A broker Fault raises `RequestError`, an unreachable broker
   `BrokerConnectionError` (an `OSError` too, with the socket's errno).
 - Bad arguments raise `InvalidArgument`; a refused lockspace reset raises
@@ -27,7 +31,7 @@ from typing import Any
 
 from ..env import constants, paths
 from ..env.config import parse_key_values
-from ..lib import exceptions, metadata
+from ..lib import exceptions, metadata, staleness
 from . import flatfile, stats
 
 METADATA_ERROR = stats.METADATA_ERROR
@@ -59,6 +63,7 @@ class HAClient:
         self._log = logging.getLogger(f"{__name__}.HAClient")
         self._socket_path: str | None = kwargs.get("socket_path")
         self._config: dict[str, str] | None = None
+        self.metadata_age: float | None = None
 
     # Configuration
 
@@ -100,10 +105,15 @@ class HAClient:
                       timeout: float | None = None) -> dict[int, dict[str, Any]]:
         """Parsed slots with `live-data`: ``{0: global, host_id: host, ...}`` (§4.1)."""
         link = self._link(timeout)
-        result = self._parse_stats(link.get_raw_stats(), mode)
+        raw, self.metadata_age = link.get_raw_stats_and_age()
+        result = self._parse_stats(raw, mode)
         if mode != self.StatModes.GLOBAL:
             self._check_liveness_for_stats(result, link)
         return result
+
+    def metadata_stale(self) -> bool:
+        """Whether the data of the last `get_all_stats` was stale at the broker."""
+        return staleness.is_stale(self.metadata_age)
 
     def get_all_host_stats(self, timeout: float | None = None) -> dict[int, dict[str, Any]]:
         return self.get_all_stats(self.StatModes.HOST, timeout)

@@ -26,9 +26,11 @@ class ClientLink(BrokerLink):
 
     def get_raw_stats(self) -> dict[int, bytes]:
         """``{slot: bytes}``, undecoded: one bad slot cannot fail the call."""
-        result = self._call("get_stats")
-        if not isinstance(result, dict):
-            raise exceptions.RequestError(f"get_stats: unexpected answer {result!r}")
+        return self.get_raw_stats_and_age()[0]
+
+    def get_raw_stats_and_age(self) -> tuple[dict[int, bytes], float | None]:
+        """`get_raw_stats` and the broker's metadata age (None: an upstream broker)."""
+        result, age = self._get_stats()
         slots: dict[int, bytes] = {}
         for key, value in result.items():
             if not str(key).isdigit():
@@ -36,7 +38,7 @@ class ClientLink(BrokerLink):
                 continue
             data = value.data if isinstance(value, xmlrpc.client.Binary) else value
             slots[int(key)] = data if isinstance(data, bytes) else str(data).encode("utf-8")
-        return slots
+        return slots, age
 
     def alive_hosts(self) -> set[int]:
         """Host ids the local agent last reported alive (empty when stale)."""

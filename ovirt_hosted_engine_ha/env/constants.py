@@ -86,6 +86,7 @@ VDSM_NO_SUCH_VM = 1
 # Notifications (spec/monitors.md §4)
 CONF_ARCHIVE_MEMBERS = ("version", "fhanswers.conf", "hosted-engine.conf", "broker.conf", "vm.conf")
 NOTIFY_BROKER_CONF_MEMBER = "broker.conf"
+HE_CONF_MEMBER = "hosted-engine.conf"
 NOTIFY_DEADLINE_SECS = 30
 NOTIFY_WORKERS = 2
 

@@ -1,7 +1,9 @@
 """ovirt-ha-lab: run a local multi-host hosted-engine cluster (design.md §5).
 
     ovirt-ha-lab up          --root DIR --hosts N [--sector 512|4096] [--no-agents]
+                             [--faultfs] [--domain file|block]
     ovirt-ha-lab run         --root DIR --hosts N [--sector 512|4096] [--no-agents]
+                             [--faultfs] [--domain file|block]
     ovirt-ha-lab status      --root DIR
     ovirt-ha-lab down        --root DIR
     ovirt-ha-lab kill-host   --root DIR K          power loss of host K (sanlock first)
@@ -14,6 +16,10 @@
     ovirt-ha-lab sim         --root DIR --host K [NAME=VALUE ...] [--verb VERB MODE]
                              [--seconds S] [--code C] [--message M]
                              [--vm STATUS [--exit-code C] [--exit-reason R] [--exit-message M]]
+    ovirt-ha-lab storage     --root DIR slow SECONDS | fail EIO|ENOSPC | hang | vanish | heal | show
+                             [--op read|write] [--path P]       (a lab up with --faultfs)
+    ovirt-ha-lab engine      --root DIR set-memory MIB | set-cpus N | show
+                             edit the engine VM as in the engine: a new OVF in the OVF_STORE
 
 `up` starts each host's agent once the brokers are ready, unless
 --no-agents (or the agent is not installed: then it says so). `run` takes
@@ -28,7 +34,16 @@ import signal
 import sys
 import time
 
-from . import agentproc, clusterview, errors, hostfaults, status
+from . import (
+    agentproc,
+    blockdomain,
+    clusterview,
+    engine_ovf,
+    errors,
+    hostfaults,
+    status,
+    storagecli,
+)
 from .campaign import cli as campaign_cli
 from .cluster import Cluster, Host
 from .vdsm_sim import knobs
@@ -55,6 +70,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                             help="seconds to wait for each broker's READY=1 (30)")
             sp.add_argument("--no-agents", action="store_true",
                             help="start no HA agents (brokers only)")
+            sp.add_argument("--faultfs", action="store_true",
+                            help="storage through a FUSE mount whose faults "
+                                 "`ovirt-ha-lab storage` changes")
+            sp.add_argument("--domain", choices=blockdomain.DOMAIN_TYPES, default="file",
+                            help="file: volumes are files; block: metadata and lockspace "
+                                 "on loop devices (file)")
         if host:
             sp.add_argument("host", type=int, metavar="K", help="host number")
         return sp
@@ -73,6 +94,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     maint.add_argument("mode", choices=sorted(MAINTENANCE))
     campaign_cli.add_arguments(add("campaign", "randomized faults with invariants checked",
                                    hosts=True))
+    engine = add("engine", "change the engine VM as an administrator does in the engine "
+                 "(published in the OVF_STORE)")
+    engine.add_argument("action", choices=("set-memory", "set-cpus", "show"))
+    engine.add_argument("value", type=int, nargs="?", help="MiB for set-memory, vCPUs for "
+                        "set-cpus")
     sim = add("sim", "show or change a host's vdsm simulator knobs")
     sim.add_argument("--host", type=int, required=True, help="host number")
     sim.add_argument("knobs", nargs="*", metavar="NAME=VALUE",
@@ -86,6 +112,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     sim.add_argument("--exit-code", type=int)
     sim.add_argument("--exit-reason", type=int)
     sim.add_argument("--exit-message")
+    storagecli.add_parser(add("storage", "inject storage faults (lab up with --faultfs)"))
     return p.parse_args(argv)
 
 
@@ -97,7 +124,7 @@ def _bring_up(args: argparse.Namespace, watchdog: bool) -> Cluster:
         agents = False
     return Cluster.up(args.root, hosts=args.hosts, sector=args.sector,
                       ready_timeout=args.ready_timeout, watchdog=watchdog,
-                      start_agents=agents)
+                      start_agents=agents, faultfs=args.faultfs, domain=args.domain)
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -219,10 +246,27 @@ def cmd_sim(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_engine(args: argparse.Namespace) -> int:
+    cluster = Cluster.attach(args.root)
+    if args.action == "show":
+        vm = engine_ovf.load_definition(cluster.layout)
+    elif args.value is None:
+        raise errors.LabDetailError(f"{args.action} needs a value")
+    elif args.action == "set-memory":
+        vm = engine_ovf.change(cluster.layout, cluster.ids, memory_mib=args.value)
+    else:
+        vm = engine_ovf.change(cluster.layout, cluster.ids, vcpus=args.value)
+    print(f"engine VM: {vm.memory_mib} MiB, {vm.vcpus} vCPUs (OVF generation "
+          f"{vm.generation}); each host's broker copies it into its vm.conf within its "
+          "refresh period")
+    return 0
+
+
 COMMANDS = {"up": cmd_up, "status": cmd_status, "down": cmd_down, "run": cmd_run,
             "kill-host": cmd_kill_host, "start-host": cmd_start_host,
             "degrade": cmd_degrade, "restore": cmd_restore, "maintenance": cmd_maintenance,
-            "sim": cmd_sim, "campaign": campaign_cli.run}
+            "sim": cmd_sim, "engine": cmd_engine, "campaign": campaign_cli.run,
+            "storage": lambda args: storagecli.run(Cluster.attach(args.root), args)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,8 +14,9 @@ import logging
 import os
 from pathlib import Path
 
-from . import agentproc, brokerproc, engine_health, errors, lifecycle, sanlock_child
+from . import agentproc, blockdomain, brokerproc, engine_health, errors, lifecycle, sanlock_child
 from .engineconf import HOST, EngineConfig
+from .faultfs.api import StorageFaults
 from .host import Host
 from .layout import Layout
 from .procs import ProcRecord
@@ -48,7 +49,8 @@ class Cluster:
            start_brokers: bool = True, ready_timeout: float = brokerproc.READY_TIMEOUT,
            sim_knobs: dict[str, object] | None = None, watchdog: bool = True,
            start_agents: bool = False,
-           agent_timeout: float = agentproc.READY_TIMEOUT) -> "Cluster":
+           agent_timeout: float = agentproc.READY_TIMEOUT,
+           faultfs: bool = False, domain: str = "file") -> "Cluster":
         """Create the lab at `root` and start every host; see lifecycle.prepare_root.
 
         Per host: sanlock daemon, network probe target, vdsm simulator,
@@ -56,15 +58,18 @@ class Cluster:
         agent once every broker is ready (LabDetailError if the agent is
         not installed). `sim_knobs` are the simulators' initial knobs;
         `watchdog` False when the caller will not keep this object (and its
-        notify sockets) alive.
+        notify sockets) alive. With `faultfs` the storage directory is a
+        FUSE mount whose faults `storage_faults` changes (LabDetailError
+        when FUSE is unavailable here); `domain` "block" puts the metadata
+        and lockspace volumes on loop devices (blockdomain.py).
         """
         if not 1 <= hosts <= 250:
             raise errors.LabDetailError(f"hosts must be in 1..250, got {hosts}")
         layout = lifecycle.prepare_root(root, hosts)
-        record = lifecycle.new_record(layout, hosts, sector)
+        record = lifecycle.new_record(layout, hosts, sector, domain)
         cluster = cls(layout, record, watchdog)
         try:
-            lifecycle.build(layout, record, sim_knobs)
+            lifecycle.build(layout, record, sim_knobs, faultfs)
             if start_brokers or start_agents:
                 cluster.start_brokers(ready_timeout)
             if start_agents:
@@ -123,6 +128,22 @@ class Cluster:
     @property
     def storage_dir(self) -> Path:
         return self.layout.storage
+
+    @property
+    def domain(self) -> str:
+        """file or block."""
+        return self.record.domain
+
+    @property
+    def storage_faults(self) -> StorageFaults:
+        """Faults of the storage directory (faultfs/api.py); the lab must run with faultfs."""
+        if self.record.faultfs is None:
+            raise errors.LabDetailError(
+                f"the lab at {self.root} runs without faultfs: start it with "
+                "Cluster.up(..., faultfs=True) or ovirt-ha-lab up --faultfs")
+        return StorageFaults(self.storage_dir, str(self.layout.faultfs_socket),
+                             blockdomain.aliases(self.layout, self.record,
+                                                 (self.metadata_path, self.lockspace_path)))
 
     @property
     def domain_dir(self) -> Path:

@@ -19,6 +19,7 @@ from pathlib import Path
 from ..lib import metadata
 from . import engine_health
 from .cluster import Cluster
+from .faultfs.api import describe
 
 KINDS = ("sanlock", "probe", "sim", "broker", "agent")
 
@@ -32,6 +33,7 @@ class HostView:
     vdsm: bool                      # its simulator answered
     degraded: list[str]
     unchanged_for: float | None = None  # seconds the slot's timestamp has not changed
+    vm_memory: str | None = None    # memSize in the host's vm.conf (the broker's copy)
 
     @property
     def state(self) -> str:
@@ -60,6 +62,7 @@ class ClusterView:
     lease: dict | None              # {"version", "owners"} or None
     health: str                     # what the health page answered
     engine_port: int
+    storage: str | None = None      # faultfs: the active storage faults; None: no faultfs
 
     @property
     def engine_on(self) -> list[int]:
@@ -91,13 +94,22 @@ class Watcher:
             view = HostView(k, pids, slots.get(k), vms.get(vm_id), vdsm,
                             list(host.record.degraded))
             view.unchanged_for = self._unchanged_for(view)
+            view.vm_memory = vm_conf_memory(host.layout.vm_conf)
             hosts.append(view)
         try:
             lease: dict | None = c.read_lease()
         except Exception:
             lease = None
         return ClusterView(str(c.root), hosts, seen_by, lease, self._health(),
-                           c.record.engine_port)
+                           c.record.engine_port, self._storage())
+
+    def _storage(self) -> str | None:
+        if self.cluster.record.faultfs is None:
+            return None
+        try:
+            return describe(*self.cluster.storage_faults.show())
+        except Exception as e:
+            return f"storage: faultfs does not answer ({e})"
 
     def _slots(self) -> tuple[dict[int, metadata.HostSlot], int | None]:
         for k in sorted(self.cluster.hosts):
@@ -140,19 +152,32 @@ class Watcher:
             return f"no answer ({reason})"
 
 
+def vm_conf_memory(path: Path) -> str | None:
+    """memSize (MiB) in a vm.conf, None when the file or the key is missing."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() == "memSize":
+            return value.strip()
+    return None
+
+
 def _cell(value: object) -> str:
     return "-" if value is None else str(value)
 
 
 def format_view(view: ClusterView) -> str:
     header = ("host", "agent state", "score", "slot engine", "vm here", "slot age",
-              "pids sanlock/probe/vdsm/broker/agent", "degraded")
+              "vm.conf MiB", "pids sanlock/probe/vdsm/broker/agent", "degraded")
     rows = [header]
     for h in view.hosts:
         age = "-" if h.unchanged_for is None else f"{h.unchanged_for:.0f}s"
         rows.append((
             f"host{h.host_id}", h.state, _cell(h.slot.score if h.slot else None), h.engine,
-            h.vm or ("-" if h.vdsm else "no vdsm"), age,
+            h.vm or ("-" if h.vdsm else "no vdsm"), age, _cell(h.vm_memory),
             "/".join(_cell(h.pids[k]) for k in KINDS), ",".join(h.degraded) or "-"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
@@ -167,6 +192,8 @@ def format_view(view: ClusterView) -> str:
     lines.append(f"Engine health page {url}: {view.health}")
     if view.seen_by is not None:
         lines.append(f"(slots as host{view.seen_by}'s broker reads them)")
+    if view.storage is not None:
+        lines.append(view.storage)
     return "\n".join(lines + [""] + hints(view))
 
 
@@ -192,6 +219,15 @@ def hints(view: ClusterView) -> list[str]:
         ("make a host's score drop (network, storage or load), then undo it:",
          [f"{lab} degrade --root {root} {engine} network",
           f"{lab} restore --root {root} {engine}"]),
+        ("change the engine VM in the engine (every host's vm.conf follows within 10 s):",
+         [f"{lab} engine --root {root} set-memory 8192"]),
+    ]
+    if view.storage is not None:
+        groups.append(("slow, failing or hung storage (faultfs), then heal it:",
+                       [f"{lab} storage --root {root} slow 3 --path metadata",
+                        f"{lab} storage --root {root} hang --path lockspace",
+                        f"{lab} storage --root {root} heal"]))
+    groups += [
         (f"the cluster as host{other} sees it; local maintenance of a host without the VM:",
          [f"OVIRT_HA_ROOT={root}/host{other} {client} vm-status",
           f"OVIRT_HA_ROOT={root}/host{other} {client} set-maintenance --mode local"]),

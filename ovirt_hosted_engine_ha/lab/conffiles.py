@@ -24,7 +24,7 @@ DEFAULT_FQDN = "localhost"
 
 
 def hosted_engine_conf(ids: LabIds, host_id: int, fqdn: str = DEFAULT_FQDN,
-                       probe_port: int = 0) -> str:
+                       probe_port: int = 0, domain_type: str = constants.DOMAIN_TYPE_NFS) -> str:
     """The host's hosted-engine.conf.
 
     `fqdn` is where the engine's health page answers (``127.0.0.1:<port>``
@@ -43,7 +43,7 @@ def hosted_engine_conf(ids: LabIds, host_id: int, fqdn: str = DEFAULT_FQDN,
         "storage": REMOTE_PATH,
         "conf": constants.LOCAL_VM_CONF_PATH,
         "host_id": str(host_id),
-        "domainType": constants.DOMAIN_TYPE_NFS,
+        "domainType": domain_type,
         "spUUID": ids.sp_uuid,
         "sdUUID": ids.sd_uuid,
         "connectionUUID": ids.connection_uuid,
@@ -99,23 +99,25 @@ def vm_conf(ids: LabIds) -> str:
     return "".join(f"{k}={v}\n" for k, v in values.items())
 
 
-def fhanswers_conf(ids: LabIds) -> str:
+def fhanswers_conf(ids: LabIds, domain_type: str = constants.DOMAIN_TYPE_NFS) -> str:
     return (
         "[environment:default]\n"
         f"OVEHOSTED_STORAGE/sdUUID=str:{ids.sd_uuid}\n"
         f"OVEHOSTED_STORAGE/storageDomainConnection=str:{REMOTE_PATH}\n"
-        "OVEHOSTED_STORAGE/domainType=str:nfs\n"
+        f"OVEHOSTED_STORAGE/domainType=str:{domain_type}\n"
         f"OVEHOSTED_VM/vmUUID=str:{ids.vm_id}\n"
         f"OVEHOSTED_VM/vmMemSizeMB=int:{VM_MEM_MIB}\n"
     )
 
 
-def conf_archive(ids: LabIds, fqdn: str = DEFAULT_FQDN) -> bytes:
+def conf_archive(ids: LabIds, fqdn: str = DEFAULT_FQDN,
+                 domain_type: str = constants.DOMAIN_TYPE_NFS) -> bytes:
     """The configuration volume's content: a GNU tar, zero-padded to 20480 bytes."""
     members = {
         "version": "2.5.2\n",
-        "fhanswers.conf": fhanswers_conf(ids),
-        "hosted-engine.conf": hosted_engine_conf(ids, host_id=1, fqdn=fqdn),
+        "fhanswers.conf": fhanswers_conf(ids, domain_type),
+        "hosted-engine.conf": hosted_engine_conf(ids, host_id=1, fqdn=fqdn,
+                                                 domain_type=domain_type),
         "broker.conf": broker_conf(),
         "vm.conf": vm_conf(ids),
     }

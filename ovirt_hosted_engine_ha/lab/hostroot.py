@@ -40,7 +40,7 @@ def check_paths(host: HostLayout) -> None:
 
 
 def create(layout: Layout, ids: LabIds, host_id: int, fqdn: str = conffiles.DEFAULT_FQDN,
-           probe_port: int = 0) -> HostLayout:
+           probe_port: int = 0, domain_type: str = constants.DOMAIN_TYPE_NFS) -> HostLayout:
     """Host K's root; hosted-engine.conf names the engine at `fqdn` and, with a
     `probe_port`, a tcp network test against 127.0.0.1:`probe_port`."""
     host = layout.host(host_id)
@@ -51,7 +51,8 @@ def create(layout: Layout, ids: LabIds, host_id: int, fqdn: str = conffiles.DEFA
     for d in RUN_DIRS:
         (host.root / d).mkdir(mode=0o755, exist_ok=True)
     host.hosted_engine_conf.write_text(
-        conffiles.hosted_engine_conf(ids, host_id, fqdn=fqdn, probe_port=probe_port))
+        conffiles.hosted_engine_conf(ids, host_id, fqdn=fqdn, probe_port=probe_port,
+                                     domain_type=domain_type))
     local_broker_conf = host.root / constants.NOTIFY_CONF_FILE.lstrip("/")
     local_broker_conf.write_text(conffiles.broker_conf())
     os.symlink(layout.storage, host.mount_link)

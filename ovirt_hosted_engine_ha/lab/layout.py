@@ -4,6 +4,8 @@
     DIR/engine.json                    the engine VM's lease and address (engineconf.py)
     DIR/lease-events.jsonl             who took and gave back the VM lease (leaselog.py)
     DIR/storage/<sdUUID>/...           the shared storage domain (storage.py)
+    DIR/storage/block/<vol>.img        block domain: files behind the loop devices (blockdomain.py)
+    DIR/faultfs.sock, faultfs.log      the FUSE daemon over DIR/storage, if any (faultfs/)
     DIR/host<K>/                       host K's root (OVIRT_HA_ROOT), hostroot.py:
         run/sanlock/                   its sanlock daemon's run dir
         run/notify.sock                where its broker sends READY=1
@@ -86,6 +88,11 @@ class HostLayout:
         return self.root / "var/log/vdsm/engine-vm.log"
 
     @property
+    def vm_conf(self) -> Path:
+        """The broker's local copy of the engine VM's configuration."""
+        return self.root / "var/run/ovirt-hosted-engine-ha/vm.conf"
+
+    @property
     def ha_conf(self) -> Path:
         return self.root / "var/lib/ovirt-hosted-engine-ha/ha.conf"
 
@@ -109,6 +116,19 @@ class Layout:
     @property
     def storage(self) -> Path:
         return self.root / "storage"
+
+    @property
+    def faultfs_socket(self) -> Path:
+        """The control socket of the FUSE daemon over `storage` (lab/faultfs)."""
+        return self.root / "faultfs.sock"
+
+    @property
+    def faultfs_log(self) -> Path:
+        return self.root / "faultfs.log"
+
+    def block_backing(self, volume_uuid: str) -> Path:
+        """The file behind a block domain volume's loop device."""
+        return self.storage / "block" / f"{volume_uuid}.img"
 
     def host(self, host_id: int) -> HostLayout:
         return HostLayout(host_id, self.root / f"host{host_id}")

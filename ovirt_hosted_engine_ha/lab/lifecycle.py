@@ -12,9 +12,22 @@ import shutil
 import signal
 from pathlib import Path
 
-from . import errors, fsprobe, hostroot, probe, procs, sanlock_child, sanlockd, simctl, storage
+from . import (
+    blockdev,
+    blockdomain,
+    errors,
+    fsprobe,
+    hostroot,
+    probe,
+    procs,
+    sanlock_child,
+    sanlockd,
+    simctl,
+    storage,
+)
 from .brokerproc import STOP_GRACE, host_env
 from .engineconf import EngineConfig, free_port
+from .faultfs import mount as faultfs_mount
 from .layout import Layout
 from .record import HostRecord, LabIds, LabRecord
 
@@ -49,14 +62,17 @@ def prepare_root(root: str | os.PathLike[str], hosts: int) -> Layout:
     return layout
 
 
-def new_record(layout: Layout, hosts: int, sector: int) -> LabRecord:
+def new_record(layout: Layout, hosts: int, sector: int, domain: str = "file") -> LabRecord:
     ids = LabIds()
     host_records = [
         HostRecord(k, str(layout.host(k).root), sanlockd.host_name(ids.instance, k),
                    probe_port=free_port())
         for k in range(1, hosts + 1)
     ]
-    return LabRecord(str(layout.root), sector, ids, host_records, engine_port=free_port())
+    if domain not in blockdomain.DOMAIN_TYPES:
+        raise errors.LabDetailError(f"domain must be file or block, got {domain!r}")
+    return LabRecord(str(layout.root), sector, ids, host_records, engine_port=free_port(),
+                     domain=domain)
 
 
 def engine_config(layout: Layout, record: LabRecord) -> EngineConfig:
@@ -67,8 +83,13 @@ def engine_config(layout: Layout, record: LabRecord) -> EngineConfig:
         port=record.engine_port, lease_log=str(layout.lease_log), lab_root=str(layout.root))
 
 
-def build(layout: Layout, record: LabRecord, sim_knobs: dict[str, object] | None = None) -> None:
+def build(layout: Layout, record: LabRecord, sim_knobs: dict[str, object] | None = None,
+          faultfs: bool = False) -> None:
     """Storage, host roots, sanlock daemons, lockspaces and lease, probes, simulators.
+
+    With `faultfs`, the FUSE daemon covers DIR/storage before anything
+    opens a file there; a block domain's loop devices are set up next
+    (through the mount, so faults reach them).
 
     The record is saved after every process start, so `down` can always
     find what runs, even after a failure half-way.
@@ -77,9 +98,18 @@ def build(layout: Layout, record: LabRecord, sim_knobs: dict[str, object] | None
     record.save(layout.lab_json)
     engine = engine_config(layout, record)
     engine.save(layout.engine_json)
-    paths = storage.create(layout, ids, record.sector, engine.fqdn)
+    domain_type = blockdomain.DOMAIN_TYPES[record.domain]
+    if faultfs:
+        faultfs_mount.check_available()
+    paths = storage.create(layout, ids, record.sector, engine.fqdn, domain_type)
+    if faultfs:
+        record.faultfs = faultfs_mount.start(str(layout.storage), str(layout.faultfs_socket),
+                                             str(layout.faultfs_log))
+        record.save(layout.lab_json)
+    if record.domain == "block":
+        blockdomain.make(layout, record, paths, lambda: record.save(layout.lab_json))
     for h in record.hosts:
-        hostroot.create(layout, ids, h.host_id, engine.fqdn, h.probe_port)
+        hostroot.create(layout, ids, h.host_id, engine.fqdn, h.probe_port, domain_type)
     for h in record.hosts:
         h.processes["sanlock"] = sanlockd.start(layout.host(h.host_id), h.sanlock_name)
         record.save(layout.lab_json)
@@ -116,9 +146,14 @@ def down(record: LabRecord) -> None:
 
     Services get SIGTERM and a grace period (brokers release their host id),
     then SIGKILL to the whole group; sanlock daemons are killed at once
-    (SIGTERM is ignored while a lockspace is joined). Raises LabError if
+    (SIGTERM is ignored while a lockspace is joined). Storage faults are
+    healed first (a process waiting on held I/O cannot die), loop devices
+    detached and the faultfs mount removed last. Raises LabError if
     anything survives.
     """
+    layout = Layout(Path(record.root))
+    if record.faultfs is not None and procs.running(record.faultfs):
+        faultfs_mount.heal_quietly(str(layout.faultfs_socket))
     for kind, group in _ordered(record):
         if not group:
             continue
@@ -127,7 +162,23 @@ def down(record: LabRecord) -> None:
         else:
             grace = STOP_GRACE if kind in ("broker", "agent") else SIM_GRACE
             procs.stop(group, signo=signal.SIGTERM, grace=grace)
+    blockdomain.release(record)
+    faultfs_mount.stop(record.faultfs, str(layout.storage), str(layout.faultfs_socket))
+    release_storage(layout.root)
     survivors = [p for p in record.all_processes() if procs.running(p) or p.group_alive()]
     if survivors:
         names = ", ".join(f"{p.name} (pid {p.pid})" for p in survivors)
         raise errors.LabDetailError(f"processes survived down: {names}")
+
+
+def release_storage(root: str | os.PathLike[str]) -> list[str]:
+    """Detach loop devices backed under `root`, then unmount faultfs mounts there; name them.
+
+    What a lab whose owner died (kill -9 of a test session) may leave behind.
+    """
+    released = [dev for dev, backing in blockdev.backed_under(root).items()
+                if blockdev.detach(dev, backing)]
+    for point in faultfs_mount.mounts_under(root):
+        faultfs_mount.force_unmount(point)
+        released.append(point)
+    return released

@@ -37,6 +37,10 @@ class LabIds:
     vm_id: str = dataclasses.field(default_factory=_uuid)
     vm_disk_id: str = dataclasses.field(default_factory=_uuid)
     vm_disk_vol_id: str = dataclasses.field(default_factory=_uuid)
+    ovf_store_image_1: str = dataclasses.field(default_factory=_uuid)
+    ovf_store_volume_1: str = dataclasses.field(default_factory=_uuid)
+    ovf_store_image_2: str = dataclasses.field(default_factory=_uuid)
+    ovf_store_volume_2: str = dataclasses.field(default_factory=_uuid)
 
 
 @dataclasses.dataclass
@@ -67,6 +71,9 @@ class LabRecord:
     ids: LabIds
     hosts: list[HostRecord]
     engine_port: int = 0         # the engine's health page on 127.0.0.1, 0: none
+    domain: str = "file"         # file (files on a directory) or block (loop devices)
+    faultfs: ProcRecord | None = None   # the FUSE daemon over DIR/storage, if any
+    loops: dict[str, str] = dataclasses.field(default_factory=dict)  # /dev/loopN -> backing
 
     def host(self, host_id: int) -> HostRecord:
         for h in self.hosts:
@@ -75,12 +82,16 @@ class LabRecord:
         raise KeyError(host_id)
 
     def all_processes(self) -> list[ProcRecord]:
-        return [p for h in self.hosts for p in h.processes.values()]
+        """Every host's processes, and the faultfs daemon."""
+        own = [self.faultfs] if self.faultfs is not None else []
+        return [p for h in self.hosts for p in h.processes.values()] + own
 
     def save(self, path: Path) -> None:
         data = {"version": VERSION, "root": self.root, "sector": self.sector,
                 "ids": dataclasses.asdict(self.ids),
-                "hosts": [h.to_json() for h in self.hosts], "engine_port": self.engine_port}
+                "hosts": [h.to_json() for h in self.hosts], "engine_port": self.engine_port,
+                "domain": self.domain, "loops": dict(self.loops),
+                "faultfs": self.faultfs.to_json() if self.faultfs else None}
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(json.dumps(data, indent=2) + "\n")
         os.replace(tmp, path)
@@ -92,4 +103,6 @@ class LabRecord:
             raise ValueError(f"{path}: unsupported lab.json version {data.get('version')!r}")
         return cls(data["root"], data["sector"], LabIds(**data["ids"]),
                    [HostRecord.from_json(h) for h in data["hosts"]],
-                   int(data.get("engine_port", 0)))
+                   int(data.get("engine_port", 0)), data.get("domain", "file"),
+                   ProcRecord.from_json(data["faultfs"]) if data.get("faultfs") else None,
+                   dict(data.get("loops", {})))

@@ -76,6 +76,7 @@ class LockspaceView:
     """What one daemon says about a lockspace (``sanlock client gets -h 1``)."""
 
     host_id: int | None                  # the id this daemon holds, None if not joined
+                                         # (or being joined or removed: ADD, REM)
     hosts: dict[int, str]                # host id -> LIVE, FAIL, DEAD, FREE, UNKNOWN
 
 
@@ -95,7 +96,7 @@ def lockspace_view(host: HostLayout, name: str = "hosted-engine",
         if fields[:1] == ["s"]:
             lockspace, _, rest = fields[1].partition(":")
             ours = lockspace == name
-            if ours:
+            if ours and fields[2:3] not in (["ADD"], ["REM"]):   # being added or removed
                 host_id = int(rest.split(":", 1)[0])
         elif fields[:1] == ["h"] and ours and len(fields) >= 2:
             hosts[int(fields[1])] = fields[-1]

@@ -4,7 +4,8 @@ A test session (or any long-lived lab user) claims a directory with `claim`:
 ``owner.json`` names the owning process, ``procs.jsonl`` journals every
 process started (procs.JOURNAL). If the owner dies without cleaning up
 (SIGKILL, power loss), a later `sweep` kills what is still running from
-that journal and removes the directory. Directories whose owner still
+that journal, detaches its loop devices and unmounts its faultfs mounts,
+and removes the directory. Directories whose owner still
 runs are never touched, so concurrent sessions do not disturb each other.
 """
 
@@ -12,7 +13,7 @@ import json
 import shutil
 from pathlib import Path
 
-from . import procs
+from . import lifecycle, procs
 
 OWNER, JOURNAL = "owner.json", "procs.jsonl"
 
@@ -39,5 +40,6 @@ def sweep(base: str | Path, pattern: str = "*") -> list[str]:
             continue
         if (directory / JOURNAL).exists():
             killed += procs.kill_journal(directory / JOURNAL)
+        killed += lifecycle.release_storage(directory)
         shutil.rmtree(directory, ignore_errors=True)
     return killed

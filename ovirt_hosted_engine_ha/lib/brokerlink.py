@@ -6,7 +6,12 @@ the broker's message and fault code; a broker that cannot be reached becomes
 `BrokerConnectionError` (also an `OSError` with the original errno, so
 callers such as vdsm that look for ENOENT still can).
 
-Public methods and result transforms are upstream's (spec/broker.md §4.3).
+Public methods and result transforms are upstream's (spec/broker.md §4.3),
+except that slots are decoded one by one: a slot that is not UTF-8 (an
+upstream broker serves it as read) is passed on with its bad bytes kept as
+surrogate escapes, so the metadata parser reports that one host as
+malformed instead of the whole call failing (logged once per change).
+`get_stats_and_age` also returns the broker's metadata age (lib/staleness.py).
 """
 
 import logging
@@ -14,9 +19,11 @@ import os
 import xmlrpc.client
 
 from ..env import constants, paths
-from . import exceptions, unixrpc
+from . import exceptions, staleness, unixrpc
+from .changelog import ChangeLog
 
 log = logging.getLogger(__name__)
+_undecodable = ChangeLog(log)
 
 
 class NotifyEvents:
@@ -32,6 +39,18 @@ class BrokerConnectionError(exceptions.BrokerConnectionError, OSError):
         self.filename = path
 
 
+def decode_slot(slot: int, data: bytes) -> str:
+    """The slot's text; bytes that are not UTF-8 stay as surrogate escapes."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        _undecodable.error(slot, f"Metadata slot {slot} is not UTF-8 (bad byte at offset "
+                                 f"{e.start}); that host will read as malformed")
+        return data.decode("utf-8", "surrogateescape")
+    _undecodable.clear(slot)
+    return text
+
+
 def default_socket_path() -> str:
     return str(paths.resolve(constants.BROKER_SOCKET_FILE))
 
@@ -40,11 +59,13 @@ class BrokerLink:
     def __init__(self, timeout: float | None = None,
                  socket_path: str | os.PathLike[str] | None = None) -> None:
         self._path = str(socket_path) if socket_path else default_socket_path()
+        self._timeout = timeout
         self._proxy = unixrpc.UnixXmlRpcClient(self._path, timeout=timeout)
 
-    def _call(self, verb: str, *params: object) -> object:
+    def _call(self, verb: str, *params: object,
+              proxy: unixrpc.UnixXmlRpcClient | None = None) -> object:
         try:
-            return getattr(self._proxy, verb)(*params)
+            return getattr(proxy or self._proxy, verb)(*params)
         except xmlrpc.client.Fault as e:
             raise exceptions.RequestError(e.faultString, e.faultCode) from None
         except OSError as e:
@@ -76,10 +97,24 @@ class BrokerLink:
         self._call("put_stats", host_id, xmlrpc.client.Binary(data.encode("utf-8")))
 
     def get_stats_from_storage(self) -> dict[int, str]:
-        result = self._call("get_stats")
+        return self.get_stats_and_age()[0]
+
+    def get_stats_and_age(self) -> tuple[dict[int, str], float | None]:
+        """(slots, seconds since the broker's last good metadata read).
+
+        The age is None when the broker sent none (an upstream broker).
+        """
+        result, age = self._get_stats()
+        return {int(k): decode_slot(int(k), v.data) for k, v in result.items()}, age
+
+    def _get_stats(self) -> tuple[dict, float | None]:
+        """The raw `get_stats` struct and the metadata age header."""
+        proxy = unixrpc.UnixXmlRpcClient(self._path, timeout=self._timeout)
+        result = self._call("get_stats", proxy=proxy)
         if not isinstance(result, dict):
             raise exceptions.RequestError(f"get_stats: unexpected answer {result!r}")
-        return {int(k): v.data.decode("utf-8") for k, v in result.items()}
+        header = proxy.transport.last_headers.get(staleness.AGE_HEADER.lower())
+        return result, staleness.parse_age(header)
 
     # Liveness
 

@@ -5,15 +5,48 @@ multiples of 4096, valid on 512- and 4096-byte sector storage. Files are
 opened and closed for every operation (NFS close-to-open coherency), as
 upstream does. Short reads past the end of the file read as zeros; writes
 never grow the file (no O_CREAT, and a write past the end is refused).
+
+The path may also name a block device (or a link to one: a volume of an
+iSCSI or FC storage domain); its size is the device's (BLKGETSIZE64),
+not st_size, which is 0 for a device node.
 """
 
 import errno
+import fcntl
 import mmap
 import os
+import stat
+import struct
 
 from . import exceptions
 
 BLOCK = 4096
+BLKGETSIZE64 = 0x80081272   # _IOR(0x12, 114, size_t)
+
+
+def why(e: OSError) -> str:
+    """'Input/output error (EIO)': the text and the errno's name, for Faults and logs."""
+    name = errno.errorcode.get(e.errno or 0)
+    return f"{e.strerror} ({name})" if name else str(e.strerror or e)
+
+
+def is_block_device(path: str | os.PathLike[str]) -> bool:
+    """`path` (links followed) is a block device node."""
+    try:
+        return stat.S_ISBLK(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def size_of(fd: int) -> int:
+    """Bytes in what `fd` is open on: a regular file's st_size, a block device's size."""
+    st = os.fstat(fd)
+    if not stat.S_ISBLK(st.st_mode):
+        return st.st_size
+    try:
+        return int(struct.unpack("Q", fcntl.ioctl(fd, BLKGETSIZE64, b"\0" * 8))[0])
+    except OSError:
+        return os.lseek(fd, 0, os.SEEK_END)
 
 
 def _check_aligned(offset: int, length: int) -> None:
@@ -28,7 +61,7 @@ def read(path: str, offset: int, length: int) -> bytes:
         try:
             fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
         except OSError as e:
-            raise exceptions.StorageError(f"cannot open {path} for reading: {e.strerror}") from e
+            raise exceptions.StorageError(f"cannot open {path} for reading: {why(e)}") from e
         try:
             done = 0
             view = memoryview(buf)
@@ -42,7 +75,7 @@ def read(path: str, offset: int, length: int) -> bytes:
                 view.release()
         except OSError as e:
             raise exceptions.StorageError(
-                f"cannot read {length} bytes at offset {offset} of {path}: {e.strerror}") from e
+                f"cannot read {length} bytes at offset {offset} of {path}: {why(e)}") from e
         finally:
             os.close(fd)
         return bytes(buf)
@@ -56,9 +89,9 @@ def write(path: str, offset: int, data: bytes) -> None:
         try:
             fd = os.open(path, os.O_WRONLY | os.O_DIRECT | os.O_SYNC)
         except OSError as e:
-            raise exceptions.StorageError(f"cannot open {path} for writing: {e.strerror}") from e
+            raise exceptions.StorageError(f"cannot open {path} for writing: {why(e)}") from e
         try:
-            size = os.fstat(fd).st_size
+            size = size_of(fd)
             if offset + len(data) > size:
                 raise exceptions.StorageError(
                     f"write at offset {offset} would grow {path} beyond its size {size}")
@@ -69,7 +102,7 @@ def write(path: str, offset: int, data: bytes) -> None:
         except OSError as e:
             raise exceptions.StorageError(
                 f"cannot write {len(data)} bytes at offset {offset} of {path}: "
-                f"{e.strerror}") from e
+                f"{why(e)}") from e
         finally:
             os.close(fd)
 

@@ -43,9 +43,16 @@ class UnixHTTPConnection(http.client.HTTPConnection):
 
 
 class UnixTransport(xmlrpc.client.Transport):
+    """Also keeps the headers of the last response (`last_headers`, names lowercase)."""
+
     def __init__(self, timeout: float | None = None) -> None:
         super().__init__(use_builtin_types=False)
         self._timeout = timeout
+        self.last_headers: dict[str, str] = {}
+
+    def parse_response(self, response):  # type: ignore[no-untyped-def]
+        self.last_headers = {name.lower(): value for name, value in response.getheaders()}
+        return super().parse_response(response)
 
     def make_connection(self, host):  # type: ignore[override]
         # One connection per call: the broker answers HTTP/1.0 and closes.
@@ -54,8 +61,9 @@ class UnixTransport(xmlrpc.client.Transport):
 
 class UnixXmlRpcClient(xmlrpc.client.ServerProxy):
     def __init__(self, path: str | os.PathLike[str], timeout: float | None = None) -> None:
+        self.transport = UnixTransport(timeout)
         super().__init__(
             socket_url(path),
-            transport=UnixTransport(timeout),
+            transport=self.transport,
             allow_none=True,
         )

@@ -3,8 +3,9 @@
 Only what the client uses: get_stats, put_stats, is_host_alive,
 push_hosts_state, reset_lockspace. Slots live in a dict; a test can plant
 any bytes (corrupt slots included), set the liveness list and make a verb
-answer with a Fault. Stdlib XML-RPC server, threaded, bound before the
-constructor returns.
+answer with a Fault, and set `metadata_age` to send the X-HA-Metadata-Age
+header as our broker does (None: no header, as an upstream broker).
+Stdlib XML-RPC server, threaded, bound before the constructor returns.
 """
 
 import os
@@ -13,13 +14,21 @@ import threading
 import xmlrpc.client
 from xmlrpc.server import SimpleXMLRPCDispatcher, SimpleXMLRPCRequestHandler
 
-from ovirt_hosted_engine_ha.lib import metadata
+from ovirt_hosted_engine_ha.lib import metadata, staleness
 
 
 class _Handler(SimpleXMLRPCRequestHandler):
     disable_nagle_algorithm = False  # a TCP option; this is a unix socket
+    server: "_Server"
+
     def address_string(self) -> str:
         return "unix"
+
+    def end_headers(self) -> None:
+        age = self.server.metadata_age
+        if age is not None:
+            self.send_header(staleness.AGE_HEADER, staleness.format_age(age))
+        super().end_headers()
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -31,6 +40,7 @@ class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer,
     logRequests = False
 
     def __init__(self, path: str) -> None:
+        self.metadata_age: float | None = None
         socketserver.UnixStreamServer.__init__(self, path, _Handler)
         SimpleXMLRPCDispatcher.__init__(self, allow_none=True, encoding=None)
 
@@ -70,6 +80,14 @@ class FakeBroker:
 
     def set_global(self, maintenance: bool | None) -> None:
         self.slots[0] = metadata.build_global_slot(metadata.GlobalSlot(maintenance))
+
+    @property
+    def metadata_age(self) -> float | None:
+        return self._server.metadata_age
+
+    @metadata_age.setter
+    def metadata_age(self, age: float | None) -> None:
+        self._server.metadata_age = age
 
     def count(self, verb: str) -> int:
         return sum(1 for name, _ in self.calls if name == verb)

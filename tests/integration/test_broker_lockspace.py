@@ -81,12 +81,21 @@ def test_4096_sector_domain(cluster):
     with open(lab.metadata_path, "rb") as f:
         f.seek(4096)
         assert f.read(4096).startswith(host_slot(1, ts=4096).encode())
-    assert link.get_stats_from_storage()[1] == host_slot(1, ts=4096)
+    assert link.get_stats_from_storage()[1] == host_slot(1, ts=4096).ljust(4096, "\0")
     link.release_host_id()
     link.reset_lockspace()
     info = sanlock_in_host(lab.hosts[1], f"print(sanlock.read_lockspace("
                                          f"{str(lab.lockspace_path)!r}, sector=4096))")
     assert "hosted-engine" in info
+    # a lockspace written with 2 MiB alignment holds 500 ids: read from the volume
+    sanlock_in_host(lab.hosts[1], f"sanlock.write_lockspace(b'hosted-engine', "
+                                  f"{str(lab.lockspace_path)!r}, iotimeout=1, "
+                                  f"align=2097152, sector=4096)")
+    with pytest.raises(exceptions.RequestError, match=r"must be an integer in 1\.\.500"):
+        link.lock_host_id(501)
+    link.lock_host_id(400)
+    assert inquire(lab.hosts[1], 400, lab.lockspace_path) == "True"
+    link.release_host_id()
 
 
 def test_lost_host_id_after_sanlock_restart_is_reacquired(lab):

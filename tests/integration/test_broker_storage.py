@@ -32,8 +32,8 @@ def test_two_hosts_write_and_read_each_others_slots(lab):
     volume = read_volume(lab.metadata_path)
     assert volume[SLOT:2 * SLOT] == host_slot(1, ts=111).encode().ljust(SLOT, b"\0")
     assert volume[2 * SLOT:3 * SLOT] == host_slot(2, ts=222).encode().ljust(SLOT, b"\0")
-    # read-your-writes: the writer serves its exact payload at once
-    assert one.get_stats_from_storage()[1] == host_slot(1, ts=111)
+    # read-your-writes: the writer serves the slot as the volume holds it, at once
+    assert one.get_stats_from_storage()[1] == host_slot(1, ts=111).ljust(SLOT, "\0")
     # the other host reads it from storage within its read cycles
     seen = wait_for(lambda: two.get_stats_from_storage().get(1), timeout=30)
     assert seen.rstrip("\0") == host_slot(1, ts=111).rstrip("\0")
@@ -59,6 +59,27 @@ def test_cleaned_slot_disappears_everywhere(lab):
     one.put_stats_on_storage(1, host_slot(1, ts=6))
 
 
+def test_short_global_slot_identical_on_both_brokers(lab):
+    """The writer and a fresh reader serve the same 4096 bytes (and global maintenance)."""
+    one = unixrpc.UnixXmlRpcClient(lab.hosts[1].socket_path, 10)
+    two = unixrpc.UnixXmlRpcClient(lab.hosts[2].socket_path, 10)
+    one.put_stats(0, xmlrpc.client.Binary(b"maintenance=1"))
+    wait_for(lambda: two.get_stats().get("0", xmlrpc.client.Binary(b"")).data.startswith(
+        b"maintenance=1"), timeout=30)
+    first, second = one.get_stats()["0"].data, two.get_stats()["0"].data
+    assert first == second == b"maintenance=1".ljust(SLOT, b"\0")
+    for host in lab.hosts.values():
+        assert metadata.parse_global_slot(host.link().get_stats_from_storage()[0]).maintenance
+    one.put_stats(0, xmlrpc.client.Binary(b"maintenance=0"))
+    wait_for(lambda: two.get_stats()["0"].data.startswith(b"maintenance=0"), timeout=30)
+
+
+def test_get_stats_tells_the_metadata_age(lab):
+    slots, age = lab.hosts[1].link().get_stats_and_age()
+    assert age is not None and 0 <= age < 30  # read within the last cycles
+    assert 0 in slots or 1 in slots
+
+
 def test_liveness_pushed_list(lab):
     link = lab.hosts[1].link()
     link.put_hosts_state_on_storage(1, [2])
@@ -79,6 +100,7 @@ BAD_CALLS = [
     ("put_stats", (1, xmlrpc.client.Binary(b"x" * 4097)), "at most 4096 bytes"),
     ("put_stats", (1, xmlrpc.client.Binary(b"x" * 8192)), "at most 4096 bytes"),
     ("put_stats", (1, xmlrpc.client.Binary(b"ok\xff\xfe")), "UTF-8"),
+    ("put_stats", (1, xmlrpc.client.Binary("hé".encode())), "must be ASCII"),
     ("put_stats", (1,), "takes 2 arguments"),
     ("push_hosts_state", ("1|2",), "must be an array"),
     ("push_hosts_state", ([1, 0],), "alive_hosts[1]"),
@@ -129,7 +151,7 @@ def test_vanished_metadata_volume_is_fault_then_recovers(lab):
         assert e.value.code == exceptions.FaultCode.STORAGE
         assert "No such file or directory" in str(e.value)
         # callers are still served the last good data
-        assert link.get_stats_from_storage()[1] == host_slot(1, ts=70)
+        assert link.get_stats_from_storage()[1] == host_slot(1, ts=70).ljust(SLOT, "\0")
     finally:
         moved.rename(lab.metadata_path)
     link.put_stats_on_storage(1, host_slot(1, ts=72))

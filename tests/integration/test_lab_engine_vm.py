@@ -102,12 +102,14 @@ def test_engine_vm_runs_on_one_host_only(clean):
 def test_health_page_knob(clean):
     lab = clean
     start(lab.hosts[1])
+    # The simulator hands a knob to the engine VM process asynchronously:
+    # the page follows within moments, not at once.
     lab.hosts[1].sim.set(engine_health="bad")
-    assert health(lab) == "HTTP 500"
+    wait_for(lambda: health(lab) == "HTTP 500", 10)
     lab.hosts[1].sim.set(engine_health="hang")
-    assert health(lab, timeout=0.5).startswith("no answer")
+    wait_for(lambda: health(lab, timeout=0.5).startswith("no answer"), 10)
     lab.hosts[1].sim.set(engine_health="good")
-    assert healthy(lab)
+    wait_for(lambda: healthy(lab), 10)
 
 
 def test_shutdown_releases_the_lease(clean):

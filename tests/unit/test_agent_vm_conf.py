@@ -1,4 +1,4 @@
-"""vm.conf: parsing it as `hosted-engine --vm-start` does, and reading it from the volume."""
+"""vm.conf: parsing it as `hosted-engine --vm-start` does, and reading the local copy."""
 
 import base64
 
@@ -10,7 +10,7 @@ from ovirt_hosted_engine_ha.agent.vm_conf_store import VmConfStore
 from ovirt_hosted_engine_ha.env import config, paths
 from ovirt_hosted_engine_ha.lab import conffiles
 from ovirt_hosted_engine_ha.lab.record import LabIds
-from ovirt_hosted_engine_ha.lib import exceptions
+from ovirt_hosted_engine_ha.lib import local_copies
 
 IDS = LabIds()
 
@@ -67,62 +67,28 @@ def test_bad_vm_conf(text, message):
 
 
 @pytest.fixture
-def host(tmp_path, monkeypatch):
-    """A host root with hosted-engine.conf and the configuration volume at its run path."""
+def conf(tmp_path, monkeypatch):
     monkeypatch.setenv(paths.ROOT_ENV, str(tmp_path))
     conf_path = tmp_path / "hosted-engine.conf"
     conf_path.write_text(conffiles.hosted_engine_conf(IDS, 1))
-    conf = config.load_hosted_engine_conf(conf_path)
-    volume = paths.resolve(f"/run/vdsm/storage/{IDS.sd_uuid}/{IDS.conf_image}/{IDS.conf_volume}")
-    volume.parent.mkdir(parents=True)
-    volume.write_bytes(conffiles.conf_archive(IDS))
-    return conf, volume
+    return config.load_hosted_engine_conf(conf_path)
 
 
-def no_vdsm(*args, **kwargs):
-    raise exceptions.VdsmError("vdsm is not there")
-
-
-def test_refresh_from_the_volume_writes_the_local_copy(host):
-    conf, _ = host
-    store = VmConfStore(conf, no_vdsm)
+def test_the_agent_reads_the_local_copy_the_broker_writes(conf):
+    store = VmConfStore(conf)
+    assert store.path == paths.resolve("/var/run/ovirt-hosted-engine-ha/vm.conf")
+    assert local_copies.write_vm_conf(store.path, conffiles.vm_conf(IDS))
+    assert store.path.read_text().startswith("# Editing the hosted engine VM is only possible")
     vm = store.refresh(now=100, epoch=5)
     assert (vm.vm_id, vm.mem_size, vm.refreshed) == (IDS.vm_id, 4096, 100)
-    assert store.path == paths.resolve("/var/run/ovirt-hosted-engine-ha/vm.conf")
-    copy = store.path.read_text()
-    assert copy.startswith("# Editing the hosted engine VM is only possible via the manager")
-    assert copy.endswith(conffiles.vm_conf(IDS))
+    # Same content: the file is left alone; new content replaces it.
+    assert not local_copies.write_vm_conf(store.path, conffiles.vm_conf(IDS))
+    assert local_copies.write_vm_conf(
+        store.path, conffiles.vm_conf(IDS).replace("memSize=4096", "memSize=8192"))
+    assert store.refresh(now=110, epoch=5).mem_size == 8192
 
 
-def test_refresh_falls_back_to_the_local_copy(host):
-    conf, volume = host
-    store = VmConfStore(conf, no_vdsm)
-    store.refresh(now=100, epoch=5)
-    volume.write_bytes(b"not a tar archive")
-    vm = store.refresh(now=110, epoch=5)
-    assert (vm.vm_id, vm.refreshed) == (IDS.vm_id, 110)
-
-
-def test_refresh_without_volume_or_copy(host):
-    conf, volume = host
-    volume.unlink()
+def test_without_a_local_copy_there_is_no_vm_conf(conf):
     with pytest.raises(VmConfError) as e:
-        VmConfStore(conf, no_vdsm).refresh(now=1, epoch=0)
+        VmConfStore(conf).refresh(now=1, epoch=0)
     assert str(e.value).startswith("no usable vm.conf: cannot read ")
-
-
-def test_volume_prepared_by_vdsm_when_not_at_the_run_path(host, tmp_path):
-    conf, volume = host
-    elsewhere = tmp_path / "prepared"
-    volume.rename(elsewhere)
-    calls = []
-
-    def vdsm(namespace, verb, **kwargs):
-        calls.append((f"{namespace}.{verb}", kwargs))
-        return {"path": str(elsewhere)}
-
-    assert VmConfStore(conf, vdsm).refresh(now=1, epoch=0).vm_id == IDS.vm_id
-    assert calls == [("Image.prepare", {"storagepoolID": IDS.sp_uuid,
-                                        "storagedomainID": IDS.sd_uuid,
-                                        "imageID": IDS.conf_image,
-                                        "volumeID": IDS.conf_volume})]

@@ -122,7 +122,7 @@ def test_vm_status_json(cluster, capsys):
     assert code == 0
     assert out.count("\n") == 1
     result = json.loads(out)
-    assert list(result) == ["1", "2", "global_maintenance"]
+    assert list(result) == ["1", "2", "global_maintenance"]  # no age header: upstream's keys
     assert result["global_maintenance"] is True
     assert list(result["1"]) == ["host-id", "host-ts", "score", "engine-status", "hostname",
                                  "maintenance", "stopped", "crc32", "conf_on_shared_storage",
@@ -132,6 +132,24 @@ def test_vm_status_json(cluster, capsys):
     # not masked in JSON, as upstream
     assert result["2"]["engine-status"]["vm"] == "up" and result["2"]["live-data"] is False
     assert '"host-id": 1, "host-ts": 4823' in out  # default separators
+
+
+def test_vm_status_warns_when_metadata_is_stale(cluster, capsys):
+    cluster.metadata_age = 47.3
+    code, out, _ = run(capsys, "vm-status")
+    assert code == 0
+    assert out == ("!! Metadata is stale: the broker's last good read of the shared storage "
+                   "was 47 s ago; the status below may be out of date !!\n" + EXAMPLE)
+    result = json.loads(run(capsys, "vm-status", "--json")[1])
+    assert (result["metadata_age"], result["metadata_stale"]) == (47.3, True)
+    assert list(result) == ["1", "2", "metadata_age", "metadata_stale", "global_maintenance"]
+
+
+def test_vm_status_fresh_metadata_has_no_warning(cluster, capsys):
+    cluster.metadata_age = 4.0
+    assert run(capsys, "vm-status")[1] == EXAMPLE
+    result = json.loads(run(capsys, "vm-status", "--json")[1])
+    assert (result["metadata_age"], result["metadata_stale"]) == (4.0, False)
 
 
 def test_vm_status_engine_status_not_json(broker, capsys):

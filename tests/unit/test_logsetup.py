@@ -41,3 +41,23 @@ def test_broken_config_falls_back_to_stderr(tmp_path, monkeypatch, caplog, clean
     conf.write_text("[loggers]\nkeys=root\n")  # no handlers section
     logsetup.setup(constants.BROKER_LOG_CONF_FILE)
     assert "logging to stderr only" in caplog.text
+
+
+def test_stderr_to_a_file_gets_timestamps(tmp_path, monkeypatch):
+    monkeypatch.delenv("JOURNAL_STREAM", raising=False)
+    with open(tmp_path / "broker.stderr", "w") as f:
+        assert not logsetup.stderr_is_journal(f)
+        assert logsetup.stderr_format(f).startswith("%(asctime)s ")
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "boom", None, None)
+        line = logging.Formatter(logsetup.stderr_format(f)).format(record)
+        assert line[:4].isdigit() and line.endswith("ERROR x: boom")
+
+
+def test_journal_stderr_keeps_its_own_stamps(tmp_path, monkeypatch):
+    import os
+
+    with open(tmp_path / "journal", "w") as f:
+        st = os.fstat(f.fileno())
+        monkeypatch.setenv("JOURNAL_STREAM", f"{st.st_dev}:{st.st_ino}")
+        assert logsetup.stderr_is_journal(f)
+        assert logsetup.stderr_format(f) == logsetup.STDERR_FORMAT

@@ -38,10 +38,10 @@ def mon(vdsm):
     assert not monitor_threads()
 
 
-def test_registry_lists_upstream_types():
+def test_registry_lists_upstream_types_and_ours():
     assert set(monitor.SUBMONITORS) == {
         "network", "mgmt-bridge", "mem-free", "cpu-load", "cpu-load-no-engine",
-        "engine-health", "storage-domain"}
+        "engine-health", "storage-domain", "vm-config"}
 
 
 def test_start_returns_type_name(mon):

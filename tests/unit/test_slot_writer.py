@@ -98,3 +98,17 @@ def test_hung_storage_times_out(storage):
         writer.put(1, b"a")
     storage.release.set()
     writer.stop(1)
+
+
+def test_unexpected_write_error_logged_once_per_change(storage, caplog):
+    writer, _ = make_writer(storage)
+    storage.fail_with = RuntimeError("boom")
+    for _ in range(3):
+        with pytest.raises(exceptions.StorageError, match="writing slot 1 failed: boom"):
+            writer.put(1, b"a")
+    tracebacks = [r for r in caplog.records if r.exc_info]
+    assert len(tracebacks) == 1
+    storage.fail_with = None
+    writer.put(1, b"b")
+    assert "Writing slots fails unexpectedly: boom (repeated 2 times" in caplog.text
+    writer.stop(1)

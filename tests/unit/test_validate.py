@@ -51,6 +51,13 @@ def test_payload_not_utf8():
         validate.slot_payload(xmlrpc.client.Binary(b"abc\xff"))
 
 
+def test_payload_not_ascii():
+    with pytest.raises(InvalidArgument) as e:
+        validate.slot_payload(xmlrpc.client.Binary("hostname=hé.lab".encode()))
+    assert str(e.value) == "invalid data: must be ASCII text, non-ASCII character at offset 10"
+    assert e.value.fault_code == 2
+
+
 def test_payload_must_be_binary():
     with pytest.raises(InvalidArgument, match="must be base64 data, got str"):
         validate.slot_payload("text")

@@ -16,14 +16,14 @@ from importlib import resources
 from pathlib import Path
 
 from ...env import config, constants, paths
-from ...lib import atomicfile, conf_archive, exceptions
+from ...lib import conf_archive, exceptions, local_copies
 from ...lib.conf_archive import ConfVolumeError, read_member
 from ..submonitors.vdsm_access import VdsmAccess
 
 log = logging.getLogger(__name__)
 
-# The volume readers live in lib/conf_archive.py (the agent reads vm.conf from
-# the same volume); ConfVolumeError and read_member stay importable from here.
+# The volume readers live in lib/conf_archive.py (the configuration refresher
+# reads the same volume); ConfVolumeError and read_member stay importable from here.
 
 SMTP_DEFAULTS = {
     "smtp-server": "localhost",
@@ -51,10 +51,7 @@ def conf_volume_path(conf: config.HostedEngineConf, vdsm: VdsmAccess) -> Path | 
 
 
 def write_local(text: str) -> None:
-    path = local_path()
-    if path.exists() and path.read_text("utf-8", errors="replace") == text:
-        return
-    atomicfile.replace_text(path, text)
+    local_copies.write_text(local_path(), text)
 
 
 def refresh(conf: config.HostedEngineConf, vdsm: VdsmAccess) -> None:

@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ...env import config, constants
 from ...lib import exceptions
@@ -50,6 +50,8 @@ class Context:
     clock: Callable[[], float] = time.monotonic
     # Period for every submonitor instead of upstream's (tests only).
     interval: float | None = None
+    # The broker's configuration refresher (config_refresher.py), for "vm-config".
+    refresher: Any = None
 
 
 class Submonitor:
@@ -86,6 +88,9 @@ class Submonitor:
 
     def teardown(self) -> None:
         """Runs once in the worker thread after the last measurement."""
+
+    def requested(self) -> None:
+        """Runs at every `start_monitor` of this type, running already or not."""
 
     # Public interface.
 

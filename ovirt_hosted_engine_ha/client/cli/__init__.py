@@ -37,9 +37,10 @@ def _vm_status(args: argparse.Namespace, client: HAClient) -> int:
         raise commands.CommandError(f"{path} not found: you must run deploy first")
     hosts, global_maintenance = vm_status.gather(client, args.timeout)
     if args.json:
-        print(vm_status.render_json(hosts, global_maintenance))
+        print(vm_status.render_json(hosts, global_maintenance, client.metadata_age))
     else:
-        sys.stdout.write(vm_status.render_text(hosts, global_maintenance))
+        text = vm_status.render_text(hosts, global_maintenance)
+        sys.stdout.write(vm_status.stale_warning(client.metadata_age) + text)
     return 0
 
 

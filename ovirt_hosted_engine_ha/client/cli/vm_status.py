@@ -10,12 +10,18 @@ and ``global_maintenance`` last.
 Ours also: hosts are listed by host id (upstream keeps the broker's
 first-seen order, so each host listed itself first and two hosts' outputs
 differed); a host whose slot cannot be parsed is shown with the reason
-(``Metadata error``); 1970 dates in the extra text are shown as real dates.
+(``Metadata error``); 1970 dates in the extra text are shown as real dates;
+when the broker's metadata is stale (lib/staleness.py: its last good read
+of the shared storage is too old) the text starts with a warning line and
+the JSON carries ``metadata_age`` (seconds) and ``metadata_stale`` before
+``global_maintenance`` (both absent with an upstream broker, which sends no
+age: the output is then exactly upstream's).
 """
 
 import json
 from typing import Any
 
+from ...lib import staleness
 from ..client import LIVE_DATA, METADATA_ERROR, HAClient
 from . import dates
 
@@ -47,10 +53,21 @@ class NoHosts(Exception):
 
 
 def gather(client: HAClient, timeout: float | None) -> tuple[dict[int, dict[str, Any]], bool]:
-    """(host entries, global maintenance) from one `get_all_stats` call."""
+    """(host entries, global maintenance) from one `get_all_stats` call.
+
+    The metadata age of that call is `client.metadata_age` afterwards.
+    """
     stats = client.get_all_stats(timeout=timeout)
     cluster = stats.pop(0, {})
     return stats, bool(cluster.get(HAClient.GlobalMdFlags.MAINTENANCE, False))
+
+
+def stale_warning(metadata_age: float | None) -> str:
+    """The line printed before the status when the broker's data is stale, else ""."""
+    if metadata_age is None or not staleness.is_stale(metadata_age):
+        return ""
+    return (f"!! Metadata is stale: the broker's last good read of the shared storage was "
+            f"{metadata_age:.0f} s ago; the status below may be out of date !!\n")
 
 
 def _line(key: str, value: object) -> str:
@@ -88,7 +105,8 @@ def _engine_status(text: object) -> object:
         return text  # not JSON: kept as the text the host wrote
 
 
-def render_json(hosts: dict[int, dict[str, Any]], global_maintenance: bool) -> str:
+def render_json(hosts: dict[int, dict[str, Any]], global_maintenance: bool,
+                metadata_age: float | None = None) -> str:
     out: dict[str, Any] = {}
     for host_id, entry in sorted(hosts.items()):
         entry = dict(entry)
@@ -96,5 +114,8 @@ def render_json(hosts: dict[int, dict[str, Any]], global_maintenance: bool) -> s
         if EXTRA in entry:
             entry[EXTRA] = dates.fix_dates(entry[EXTRA])
         out[str(host_id)] = entry
+    if metadata_age is not None:
+        out["metadata_age"] = metadata_age
+        out["metadata_stale"] = staleness.is_stale(metadata_age)
     out["global_maintenance"] = global_maintenance
     return json.dumps(out)

@@ -20,7 +20,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-wait", type=float, default=DEFAULTS.max_wait,
                    help=f"longest calm before and hold of a fault, s ({DEFAULTS.max_wait:g})")
     p.add_argument("--no-storage-faults", action="store_true",
-                   help="leave the FUSE storage faults out of the draw")
+                   help="leave the FUSE storage faults out of the draw (by default in it "
+                        "wherever FUSE works; --faultfs: refuse to run without them)")
     p.add_argument("--keep", action="store_true",
                    help="leave a lab this campaign brought up running")
     p.add_argument("--check", metavar="FILE",
@@ -31,7 +32,8 @@ def settings(args: argparse.Namespace) -> runner.Settings:
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 10**6)
     return runner.Settings(root=args.root, hosts=args.hosts, faults=args.faults, seed=seed,
                            min_wait=args.min_wait, max_wait=args.max_wait,
-                           storage=False if args.no_storage_faults else None, keep=args.keep)
+                           storage=False if args.no_storage_faults else (args.faultfs or None),
+                           keep=args.keep, domain=args.domain)
 
 
 def _interrupt(signo: int, frame: object) -> None:

@@ -10,7 +10,6 @@ against one fault. A sampler thread records the cluster all along
 """
 
 import dataclasses
-import inspect
 import logging
 import time
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from .. import agentproc, errors, leaselog
 from ..cluster import Cluster, Host
+from ..faultfs import mount
 from . import bounds, catalogue, invariants, plan
 from .result import Result
 from .sampler import Sampler
@@ -37,6 +37,7 @@ class Settings:
     max_wait: float = 30.0
     storage: bool | None = None     # storage faults: None = when the lab has them
     keep: bool = False              # leave a lab this campaign brought up running
+    domain: str = "file"            # a lab brought up here: file or block storage domain
 
 
 def open_lab(settings: Settings, say: Callable[[str], None]) -> tuple[Cluster, bool]:
@@ -53,12 +54,18 @@ def open_lab(settings: Settings, say: Callable[[str], None]) -> tuple[Cluster, b
             return cluster, False
     if not agentproc.available():
         raise errors.LabDetailError(f"the HA agent is not installed ({agentproc.MAIN})")
-    kwargs: dict[str, object] = {}
-    if settings.storage is not False and "faultfs" in inspect.signature(Cluster.up).parameters:
-        kwargs["faultfs"] = True
-    say(f"bringing up {settings.hosts} hosts with agents at {settings.root}")
+    faultfs = False
+    if settings.storage is not False:
+        why_not = mount.unavailable()
+        if why_not is not None and settings.storage:
+            raise errors.LabDetailError(f"storage faults asked for, but FUSE: {why_not}")
+        if why_not is not None:
+            say(f"storage faults off: {why_not}")
+        faultfs = why_not is None
+    say(f"bringing up {settings.hosts} hosts with agents at {settings.root}"
+        + (" over faultfs" if faultfs else ""))
     cluster = Cluster.up(settings.root, hosts=settings.hosts, start_agents=True,
-                         watchdog=True, **kwargs)  # type: ignore[arg-type]
+                         watchdog=True, faultfs=faultfs, domain=settings.domain)
     return cluster, True
 
 

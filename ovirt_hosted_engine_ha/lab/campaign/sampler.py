@@ -5,10 +5,11 @@ answers, each host's `host-ts` as its slot reads on storage right now (the
 metadata volume itself, read with O_DIRECT: what any fresh reader gets),
 and whether the engine's health page says "DB Up".
 
-Storage is read by a thread of its own (SlotReader): under a storage fault
-(the lab's FUSE layer slowing or hanging every read) a sample gets the
-slots only if a read finished since the last sample, and the other
-figures keep coming.
+With the lab's FUSE layer the volume is read past its faults (the
+daemon's descriptor of the real directory, faultfs `real_path`), by a
+thread of its own (SlotReader): a sample gets the slots of a read that
+finished since the last sample, so a slow read never holds up the
+other figures.
 """
 
 import bisect
@@ -42,11 +43,19 @@ class Sample:
     db_up: bool                     # the health page answered "DB Up"
 
 
-def read_slots(cluster: "Cluster") -> dict[int, int]:
-    """{host id: host-ts} of every valid host slot on the metadata volume."""
+def truth_path(cluster: "Cluster") -> str:
+    """The metadata volume as it is on disk: past the FUSE layer's faults when there is one."""
+    try:
+        return str(cluster.storage_faults.real_path(cluster.metadata_path))
+    except Exception:  # no faultfs in this lab: the volume itself
+        return str(cluster.metadata_path)
+
+
+def read_slots(cluster: "Cluster", path: str | None = None) -> dict[int, int]:
+    """{host id: host-ts} of every valid host slot on the metadata volume (or `path`)."""
     ids = sorted(cluster.hosts)
     length = (max(ids) + 1) * metadata.SLOT_BYTES
-    raw = directio.read(str(cluster.metadata_path), 0, length)
+    raw = directio.read(path or str(cluster.metadata_path), 0, length)
     slots = {}
     for k in ids:
         data = raw[k * metadata.SLOT_BYTES:(k + 1) * metadata.SLOT_BYTES]
@@ -89,11 +98,13 @@ class SlotReader:
         self.cluster = cluster
         self.interval = interval
         self.errors = 0
+        self.path: str | None = None
         self._latest: tuple[float, dict[int, int]] = (-1.0, {})
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="campaign-slots", daemon=True)
 
     def start(self) -> None:
+        self.path = truth_path(self.cluster)
         self._thread.start()
 
     def stop(self) -> None:
@@ -109,7 +120,7 @@ class SlotReader:
         while not self._stop.is_set():
             begun = time.monotonic()
             try:
-                slots = read_slots(self.cluster)
+                slots = read_slots(self.cluster, self.path)
             except Exception as e:
                 log.debug("campaign: metadata unreadable: %s", e)
                 self.errors += 1

@@ -8,6 +8,7 @@ every call, so several simulators share one storage directory.
 """
 
 import os
+import stat
 from pathlib import Path
 
 from . import errors
@@ -15,6 +16,15 @@ from . import errors
 DOMAIN_MD = "dom_md/metadata"
 IMAGES = "images"
 NOT_VOLUMES = (".meta", ".lease")
+
+
+def is_volume(path: Path) -> bool:
+    """A regular file (file domain) or a block device (block domain: a link to /dev/...)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISREG(mode) or stat.S_ISBLK(mode)
 
 
 def format_key_values(values: dict[str, object], eof: bool = False) -> str:
@@ -96,7 +106,7 @@ class Storage:
         if not image.is_dir():
             return []
         return sorted(p.name for p in image.iterdir()
-                      if p.is_file() and not p.name.endswith(NOT_VOLUMES))
+                      if is_volume(p) and not p.name.endswith(NOT_VOLUMES))
 
     def volume_path(self, sd_uuid: str, img_uuid: str, vol_uuid: str) -> Path:
         """The volume file; VolumeDoesNotExist when it is missing."""
@@ -105,7 +115,7 @@ class Storage:
             if not part or "/" in part or part.startswith("."):
                 raise errors.VolumeDoesNotExist((vol_uuid,))
         path = self.dir / sd_uuid / IMAGES / img_uuid / vol_uuid
-        if not path.is_file():
+        if not is_volume(path):
             raise errors.VolumeDoesNotExist((vol_uuid,))
         return path
 
@@ -133,7 +143,11 @@ class Storage:
         }
 
     def prepare(self, sd_uuid: str, img_uuid: str, vol_uuid: str) -> str:
-        """Check the volume, link its image under the host's /run/vdsm/storage."""
+        """Check the volume, link its image under the host's /run/vdsm/storage.
+
+        On a block domain the volume is a link to its device (/dev/loopN);
+        the path returned is that link, as vdsm returns a link to the LV.
+        """
         path = self.volume_path(sd_uuid, img_uuid, vol_uuid)
         if self.host_root:
             self._link_run_image(sd_uuid, img_uuid, path.parent)
