@@ -210,3 +210,15 @@ def test_record_round_trip(lab_dir):
     assert again.plan == original.plan and again.settings == original.settings
     assert report.format_report(again) == report.format_report(original)
     assert not again.passed and again.double_runs == 1
+
+
+def test_check_exit_status(lab_dir, capsys):
+    samples = [s(t, {1: "Up"}, {1: t // 10 * 10}) for t in range(0, 30)]
+    episode = Episode(1, "kill-host", 1, 5, end=10, settled=21, exempt=[1],
+                      engine_up_after=0.0, slot_fresh_after=10.0)
+    good, bad = (os.path.join(lab_dir, name) for name in ("good.json", "bad.json"))
+    journal.save(result([episode], samples), good)
+    journal.save(result([episode], samples + [s(31, {1: "Up"}, {1: 5})]), bad)
+    assert cli.main(["campaign", "--check", good]) == 0
+    assert cli.main(["campaign", "--check", bad]) == 1
+    assert "host1 host-ts went from 20" in capsys.readouterr().out
