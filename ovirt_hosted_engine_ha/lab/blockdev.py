@@ -25,6 +25,10 @@ def unavailable() -> str | None:
         return f"{LOSETUP} is missing: apt-get install mount"
     if not os.path.exists("/dev/loop-control"):
         return "/dev/loop-control is missing (no loop devices in this kernel or container)"
+    try:
+        _losetup("--find")       # a free device exists (or can be made): nothing attached
+    except errors.LabDetailError as e:
+        return f"no loop device can be used here: {e}"
     return None
 
 

@@ -1,7 +1,6 @@
 """A lab whose storage is a faultfs mount: sanlock and brokers through it, the CLI."""
 
 import os
-import time
 
 import pytest
 
@@ -9,7 +8,7 @@ from ovirt_hosted_engine_ha.lab import cli, errors
 from ovirt_hosted_engine_ha.lab.faultfs import mount
 from ovirt_hosted_engine_ha.lib import directio
 from ovirt_hosted_engine_ha.lib.exceptions import RequestError
-from tests.brokersupport import host_slot
+from tests.brokersupport import host_slot, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -29,10 +28,11 @@ def test_storage_is_the_mount_and_sanlock_renews_through_it(lab):
     assert mount.mounted(lab.storage_dir)
     assert directio.filesystem_type(lab.metadata_path) == mount.FSTYPE
     # each daemon renews its delta lease (host K's sector) through the mount
-    first = [directio.read(str(lab.lockspace_path), 0, 4096)]
-    time.sleep(2.5)      # several renewals at io timeout 1
-    second = directio.read(str(lab.lockspace_path), 0, 4096)
-    assert first[0][:512] != second[:512], "host 1's delta lease was not renewed"
+    def lease() -> bytes:
+        return directio.read(str(lab.lockspace_path), 0, 4096)[:512]
+
+    first = lease()
+    wait_for(lambda: lease() != first, timeout=15, interval=0.2)   # renewed (io timeout 1)
 
 
 def test_cli_fault_reaches_the_broker_and_heal_ends_it(lab, capsys):

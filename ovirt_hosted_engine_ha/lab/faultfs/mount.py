@@ -33,12 +33,23 @@ def unavailable() -> str | None:
         return f"{DEVICE} is missing (no FUSE in this kernel or container)"
     if shutil.which(FUSERMOUNT) is None:
         return f"{FUSERMOUNT} is missing: apt-get install fuse3 libfuse3-3"
+    if os.geteuid() != 0 and not _user_allow_other():
+        return "allow_other needs root or user_allow_other in /etc/fuse.conf (the sanlock " \
+               "daemon may run as another user)"
     try:
         import mfusepy  # noqa: F401  (loads libfuse3 through ctypes)
     except (ImportError, OSError) as e:
         return f"the mfusepy binding cannot load ({e}): pip install mfusepy; " \
                "apt-get install libfuse3-3"
     return None
+
+
+def _user_allow_other() -> bool:
+    try:
+        with open("/etc/fuse.conf") as f:
+            return any(line.strip() == "user_allow_other" for line in f)
+    except OSError:
+        return False
 
 
 def check_available() -> None:
