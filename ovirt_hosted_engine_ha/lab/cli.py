@@ -13,6 +13,8 @@
     ovirt-ha-lab maintenance --root DIR K local|global|none   as the engine asks vdsm
     ovirt-ha-lab fill        --root DIR --hosts 250|2000 [--restart-brokers] [--follow]
                              [--clear]     simulated hosts' slots in the metadata volume
+    ovirt-ha-lab campaign    --root DIR --hosts N --faults N --seed S [--min-wait A --max-wait B]
+                             random faults, invariants checked (campaign/); exit 1: violated
     ovirt-ha-lab sim         --root DIR --host K [NAME=VALUE ...] [--verb VERB MODE]
                              [--seconds S] [--code C] [--message M]
                              [--vm STATUS [--exit-code C] [--exit-reason R] [--exit-message M]]
@@ -45,6 +47,7 @@ from . import (
     status,
     storagecli,
 )
+from .campaign import cli as campaign_cli
 from .cluster import Cluster, Host
 from .vdsm_sim import knobs
 
@@ -92,6 +95,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("restore", "undo every degradation of host K", host=True)
     maint = add("maintenance", "set HA maintenance through host K's vdsm", host=True)
     maint.add_argument("mode", choices=sorted(MAINTENANCE))
+    campaign_cli.add_arguments(add("campaign", "randomized faults with invariants checked",
+                                   hosts=True))
     engine = add("engine", "change the engine VM as an administrator does in the engine "
                  "(published in the OVF_STORE)")
     engine.add_argument("action", choices=("set-memory", "set-cpus", "show"))
@@ -292,7 +297,7 @@ COMMANDS = {"fill": cmd_fill, "up": cmd_up, "status": cmd_status, "down": cmd_do
             "run": cmd_run,
             "kill-host": cmd_kill_host, "start-host": cmd_start_host,
             "degrade": cmd_degrade, "restore": cmd_restore, "maintenance": cmd_maintenance,
-            "sim": cmd_sim, "engine": cmd_engine,
+            "sim": cmd_sim, "engine": cmd_engine, "campaign": campaign_cli.run,
             "storage": lambda args: storagecli.run(Cluster.attach(args.root), args)}
 
 

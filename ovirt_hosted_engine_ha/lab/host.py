@@ -210,6 +210,10 @@ class Host:
         """Start what is not running (after `kill`); the agent if `agent` or it ran before."""
         hostfaults.start_host(self, agent)
 
+    def stop_vdsm(self) -> bool:
+        """SIGTERM the vdsm simulator, its engine VM stand-ins with it; `start` restarts it."""
+        return hostfaults.stop_vdsm(self)
+
     def degrade(self, kind: str) -> None:
         """network: probe target stops; storage: domain invalid; load: low memory, high CPU."""
         hostfaults.degrade(self, kind)

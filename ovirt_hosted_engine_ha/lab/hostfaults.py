@@ -12,6 +12,8 @@
   invalid), load (vdsm reports 512 MiB free, below the engine VM's 4 GiB,
   and a CPU load of 0.95). Each costs score (spec/agent.md §4.2).
 - restore: undoes every degradation.
+- stop_vdsm: the vdsm simulator stops (SIGTERM), its engine VM stand-ins
+  with it; `start` starts it again.
 """
 
 import contextlib
@@ -101,6 +103,21 @@ def kill_host(host: Host) -> list[str]:
             procs.stop([record], signo=None)
             killed.append(f"{kind} (pid {record.pid})")
     return killed
+
+
+def stop_vdsm(host: Host) -> bool:
+    """SIGTERM the host's vdsm simulator (its engine VM stand-ins die with its group).
+
+    Each stand-in still running gets a "killing" line in the lease journal
+    first, as the simulator writes before it kills one. False if it did not run.
+    """
+    record = host.process("sim")
+    if record is None or not (procs.running(record) or record.group_alive()):
+        return False
+    for pid in _standin_pids(host):
+        leaselog.append(host.cluster.layout.lease_log, "killing", host=host.id, pid=pid)
+    procs.stop([record], signo=signal.SIGTERM, grace=5)
+    return True
 
 
 def _standin_pids(host: Host) -> list[int]:
