@@ -77,3 +77,12 @@ def host_slot(host_id: int, **changes: object) -> HostSlot:
                         local_conf_timestamp=900)
     values.update(changes)
     return HostSlot(**values)
+
+
+def run_cli(capsys, *argv):
+    """ovirt-ha-client in this process: (exit code, stdout, stderr)."""
+    from ovirt_hosted_engine_ha.client import cli
+
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
