@@ -110,10 +110,14 @@ def test_upgrade_from_upstream_joins_cluster_then_rolls_back(built_deb, cluster,
     dpkgroot.remove(root)
     upstream_host.restore(root, archive)
     restored = upstream_host.snapshot(root, upstream_host.KEPT + upstream_host.BACKUP)
-    # vm.conf is the agent's runtime copy: our agent refreshed it from storage
-    runtime = "run/ovirt-hosted-engine-ha/vm.conf"
-    assert restored.pop(runtime)[:2] == before[runtime][:2]
-    assert restored == {rel: v for rel, v in before.items() if rel != runtime}
+    # runtime copies of what the shared storage holds: our broker refreshed them
+    # (vm.conf from the OVF_STORE, the shared hosted-engine.conf from the
+    # configuration volume), as upstream's agent does; type and mode are kept
+    runtime = {"run/ovirt-hosted-engine-ha/vm.conf",
+               "var/lib/ovirt-hosted-engine-ha/hosted-engine.conf"}
+    for rel in runtime & set(before):
+        assert restored.pop(rel)[:2] == before[rel][:2], rel
+    assert restored == {rel: v for rel, v in before.items() if rel not in runtime}
     assert not (root / expected.PACKAGE_DIR).exists()
     assert not (root / "etc/logrotate.d/ovirt-hosted-engine-ha").exists()
     host2.start_broker()  # the old broker, on the restored files
