@@ -8,7 +8,7 @@ import time
 import pytest
 
 from ovirt_hosted_engine_ha.client.client import HAClient
-from ovirt_hosted_engine_ha.lib import directio, metadata
+from ovirt_hosted_engine_ha.lib import directio, metadata, metadata_host
 from tests.brokersupport import SLOT, hold_ids_and_publish, host_slot, wait_for
 
 pytestmark = pytest.mark.integration
@@ -35,7 +35,7 @@ def non_integer_field(host_id: int) -> bytes:
     header = metadata.build_host_slot(metadata.parse_host_slot(host_id, host_slot(host_id)))
     tokens = header[:metadata.HEADER_BYTES].rstrip(b"\0").decode().split("|")
     tokens[4] = "34x0"  # the score, with a checksum that matches
-    tokens[metadata.CRC_INDEX] = metadata._crc(tokens)
+    tokens[metadata.CRC_INDEX] = metadata_host._crc(tokens)
     return "|".join(tokens).encode()
 
 
