@@ -26,7 +26,7 @@ import dataclasses
 import os
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from ..lib import directio, metadata
@@ -178,17 +178,23 @@ def fill_cluster(cluster: "Cluster", total: int, restart_brokers: bool = False,
     return filler
 
 
-def follow(filler: Filler, period: float = CYCLE_SECS,
-           rounds: int | None = None) -> None:
+def follow(filler: Filler, period: float = CYCLE_SECS, rounds: int | None = None,
+           sleep: Callable[[float], bool | None] = time.sleep,
+           clock: Callable[[], float] = time.monotonic) -> None:
     """Publish like running agents: a new cycle every `period` seconds; between
-    cycles renew the leases at sanlock's cadence, as the hosts' daemons do."""
+    cycles renew the leases at sanlock's cadence, as the hosts' daemons do.
+
+    Ends after `rounds` cycles, or when `sleep` returns True (a
+    threading.Event's `wait` stops it from another thread).
+    """
     done = 0
-    next_cycle = time.monotonic() + period
+    next_cycle = clock() + period
     while rounds is None or done < rounds:
         step = filler.renew_interval or period
         # the agents' and daemons' own periods, not a readiness wait
-        time.sleep(max(0.0, min(step, next_cycle - time.monotonic())))
-        now = time.monotonic()
+        if sleep(max(0.0, min(step, next_cycle - clock()))):
+            return
+        now = clock()
         if now >= next_cycle:
             filler.advance()
             done += 1
