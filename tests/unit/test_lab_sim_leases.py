@@ -138,3 +138,12 @@ def test_follow_stops_when_sleep_says_so():
     answers = iter([None, None, True])
     fill.follow(filler, period=10.0, sleep=lambda _: next(answers))  # type: ignore[arg-type]
     assert filler.calls == ["renew", "renew"]
+
+
+def test_status_lists_runs_of_ids_as_ranges():
+    from ovirt_hosted_engine_ha.lab import status
+
+    assert status.id_list([]) == "-"
+    assert status.id_list([1, 2]) == "1,2"
+    assert status.id_list([1, 2, 4, 5, 6, 7, 9]) == "1,2,4-7,9"
+    assert status.id_list(list(range(1, 2001))) == "1-2000"
