@@ -123,3 +123,22 @@ def test_simulated_hosts_are_live_in_the_lockspace(cluster, monkeypatch):
     assert {1, 2} <= view(host1, "LIVE")
     # the real daemons renewed their own leases beside ours without a single error
     assert daemon_errors(host1) == [] and daemon_errors(host2) == []
+
+
+@pytest.mark.parametrize("sector, joined", [(512, 2000), (4096, 250)])
+def test_a_full_lockspace(cluster, sector, joined):
+    """Every id the geometry holds: 2000 with 512-byte sectors, 250 with 4 KiB ones."""
+    lab = cluster(hosts=1, sector=sector)
+    host = lab.hosts[1]
+    host.link(120).lock_host_id(1)
+    filler = fill.fill_cluster(lab, 2000)
+    assert filler.leases is not None and filler.leases.joined == list(range(2, joined + 1))
+    expected = set(range(1, joined + 1))
+    publisher = Publisher(filler, period=10.0)
+    try:
+        wait_for(lambda: view(host, "LIVE") == expected, 30, 0.5)
+    finally:
+        publisher.stop()
+        filler.clear()
+    wait_for(lambda: set(sanlockd.lockspace_view(host.layout).hosts) == {1}, 30, 0.5)
+    assert daemon_errors(host) == []
