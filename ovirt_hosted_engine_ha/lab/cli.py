@@ -12,7 +12,8 @@
     ovirt-ha-lab restore     --root DIR K
     ovirt-ha-lab maintenance --root DIR K local|global|none   as the engine asks vdsm
     ovirt-ha-lab fill        --root DIR --hosts 250|2000 [--restart-brokers] [--follow]
-                             [--clear]     simulated hosts' slots in the metadata volume
+                             [--clear] [--no-join]   simulated hosts' slots in the metadata
+                             volume, their delta leases in the lockspace
     ovirt-ha-lab campaign    --root DIR --hosts N --faults N --seed S [--min-wait A --max-wait B]
                              random faults, invariants checked (campaign/); exit 1: violated
     ovirt-ha-lab sim         --root DIR --host K [NAME=VALUE ...] [--verb VERB MODE]
@@ -102,16 +103,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     engine.add_argument("action", choices=("set-memory", "set-cpus", "show"))
     engine.add_argument("value", type=int, nargs="?", help="MiB for set-memory, vCPUs for "
                         "set-cpus")
-    filling = add("fill", "fill the metadata volume with simulated hosts' slots")
+    filling = add("fill", "fill the metadata volume with simulated hosts' slots and "
+                  "join them to the lockspace")
     filling.add_argument("--hosts", type=int, required=True,
                          help="highest host id to fill (the lab's own hosts are left alone)")
     filling.add_argument("--restart-brokers", action="store_true",
                          help="restart the brokers so they see the new slots at once "
                               "(otherwise: at their next full scan, within 10 minutes)")
     filling.add_argument("--follow", action="store_true",
-                         help="keep publishing every 10 s like running agents (Ctrl-C stops)")
+                         help="keep publishing every 10 s like running agents and renewing "
+                              "the leases every 2 io timeouts like their sanlock daemons "
+                              "(Ctrl-C stops); without it the leases expire: FAIL after "
+                              "~8 io timeouts, DEAD ~60 s later")
     filling.add_argument("--clear", action="store_true",
-                         help="zero the simulated hosts' slots instead")
+                         help="zero the simulated hosts' slots and release their leases instead")
+    filling.add_argument("--no-join", action="store_true",
+                         help="write the slots only, without delta leases in the lockspace")
     sim = add("sim", "show or change a host's vdsm simulator knobs")
     sim.add_argument("--host", type=int, required=True, help="host number")
     sim.add_argument("knobs", nargs="*", metavar="NAME=VALUE",
@@ -262,14 +269,24 @@ def cmd_sim(args: argparse.Namespace) -> int:
 def cmd_fill(args: argparse.Namespace) -> int:
     cluster = Cluster.attach(args.root)
     if args.clear:
-        fill.Filler(cluster.metadata_path, fill.simulated_ids(args.hosts, cluster.hosts)).clear()
-        print(f"cleared the simulated slots up to host {args.hosts}")
+        fill.cluster_filler(cluster, args.hosts, join=not args.no_join).clear()
+        print(f"cleared the simulated slots up to host {args.hosts}"
+              + ("" if args.no_join else " and released their leases"))
         return 0
-    filler = fill.fill_cluster(cluster, args.hosts, args.restart_brokers)
+    filler = fill.fill_cluster(cluster, args.hosts, args.restart_brokers, join=not args.no_join)
     print(f"wrote {len(filler.hosts)} simulated hosts' slots (ids up to {args.hosts}; the "
           f"lab's hosts {sorted(cluster.hosts)} untouched)")
+    if filler.leases is not None:
+        joined = filler.leases.joined
+        print(f"joined {len(joined)} of them to the lockspace"
+              + ("" if len(joined) == len(filler.hosts) else
+                 f" (ids up to {joined[-1] if joined else 0}: the lockspace's capacity)"))
     if args.follow:
-        print("publishing every 10 s; Ctrl-C stops")
+        print(f"publishing every {fill.CYCLE_SECS:g} s, renewing the leases every "
+              f"{filler.renew_interval or 0:g} s; Ctrl-C stops")
+    elif filler.renew_interval:
+        print("not renewed from now on (--follow renews): sanlock reports them FAIL, "
+              "then DEAD, like crashed hosts")
         try:
             fill.follow(filler)
         except KeyboardInterrupt:

@@ -10,7 +10,7 @@ hosts it sees LIVE there.
 
 import dataclasses
 
-from . import procs, sanlockd
+from . import procs, sanlockd, sim_leases
 from .cluster import Cluster, Host
 
 KINDS = ("sanlock", "probe", "sim", "broker", "agent")
@@ -63,6 +63,18 @@ def _pid(pid: int | None) -> str:
     return str(pid) if pid is not None else "-"
 
 
+def id_list(ids: list[int]) -> str:
+    """"1,2,5-40": runs of three or more consecutive ids as ranges (a filled lab
+    lists 2000 ids); "-" for none."""
+    parts: list[str] = []
+    for first, count in sim_leases.runs(ids, len(ids)):
+        if count >= 3:
+            parts.append(f"{first}-{first + count - 1}")
+        else:
+            parts.extend(str(i) for i in range(first, first + count))
+    return ",".join(parts) or "-"
+
+
 def format_table(statuses: list[HostStatus]) -> str:
     header = ("host", "sanlock", "probe", "vdsm-sim", "broker", "agent", "get_stats", "slots",
               "alive", "ls-id", "ls-live")
@@ -72,8 +84,7 @@ def format_table(statuses: list[HostStatus]) -> str:
             f"host{s.host_id}", _pid(s.pids["sanlock"]), _pid(s.pids["probe"]),
             _pid(s.pids["sim"]), _pid(s.pids["broker"]), _pid(s.pids["agent"]),
             s.broker if len(s.broker) <= 40 else s.broker[:37] + "...",
-            ",".join(map(str, s.slots)) or "-", ",".join(map(str, s.alive)) or "-",
-            _pid(s.lockspace_id), ",".join(map(str, s.lockspace_live)) or "-",
+            id_list(s.slots), id_list(s.alive), _pid(s.lockspace_id), id_list(s.lockspace_live),
         ))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()

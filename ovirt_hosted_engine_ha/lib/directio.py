@@ -1,7 +1,9 @@
 """Aligned O_DIRECT reads and writes.
 
 Buffers are anonymous mmaps (page aligned); offsets and lengths are
-multiples of 4096, valid on 512- and 4096-byte sector storage. Files are
+multiples of 4096, valid on 512- and 4096-byte sector storage (a write
+may ask for the storage's own sector instead, `align`: the lab writes
+single 512-byte sanlock delta leases that way). Files are
 opened and closed for every operation (NFS close-to-open coherency), as
 upstream does. Short reads past the end of the file read as zeros; writes
 never grow the file (no O_CREAT, and a write past the end is refused).
@@ -49,8 +51,8 @@ def size_of(fd: int) -> int:
         return os.lseek(fd, 0, os.SEEK_END)
 
 
-def _check_aligned(offset: int, length: int) -> None:
-    if offset % BLOCK or length % BLOCK or length <= 0:
+def _check_aligned(offset: int, length: int, align: int = BLOCK) -> None:
+    if offset % align or length % align or length <= 0:
         raise ValueError(f"unaligned direct I/O: offset={offset} length={length}")
 
 
@@ -81,15 +83,15 @@ def read(path: str, offset: int, length: int) -> bytes:
         return bytes(buf)
 
 
-def write(path: str, offset: int, data: bytes) -> None:
-    """Write `data` (a multiple of 4096 bytes) at `offset`, durable on return."""
-    _check_aligned(offset, len(data))
+def write(path: str, offset: int, data: bytes, align: int = BLOCK) -> None:
+    """Write `data` (a multiple of `align` bytes) at `offset`, durable on return."""
+    _check_aligned(offset, len(data), align)
     with mmap.mmap(-1, len(data)) as buf:
         buf.write(data)
-        write_buffer(path, offset, buf)
+        write_buffer(path, offset, buf, align)
 
 
-def write_buffer(path: str, offset: int, buf: mmap.mmap) -> None:
+def write_buffer(path: str, offset: int, buf: mmap.mmap, align: int = BLOCK) -> None:
     """Write the whole aligned `buf` at `offset` (O_DIRECT|O_SYNC), durable on return.
 
     The end of the file comes from lseek, not fstat: asking for the file's
@@ -98,7 +100,7 @@ def write_buffer(path: str, offset: int, buf: mmap.mmap) -> None:
     (about 0.05 ms on ext4 here, on every write).
     """
     length = len(buf)
-    _check_aligned(offset, length)
+    _check_aligned(offset, length, align)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_DIRECT | os.O_SYNC)
     except OSError as e:
