@@ -18,7 +18,7 @@ Differences from upstream (spec/reliability.md R2, R16, R18):
   alignment, spec/reliability.md §1.2), not from a fixed 250 or 2000;
 - `check_held` (before every own-slot write) trusts a "held" answer for
   HELD_TRUST seconds, and only while nothing since could have dropped it
-  without this broker knowing: a registered connection to the daemon, made
+  without this broker knowing: an idle connection to the daemon, made
   before that answer, is still unbroken (a killed or restarted daemon
   breaks it, sanlock_link.py), no inquiry since answered otherwise (the
   status thread's watch, a lock call), and no lock or release call ran.

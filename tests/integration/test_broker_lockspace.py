@@ -123,15 +123,14 @@ def test_lost_host_id_after_sanlock_restart_is_reacquired(lab):
     link.release_host_id()
 
 
-def test_registered_daemon_link_stays_open_and_breaks_when_the_daemon_dies(lab, monkeypatch):
+def test_idle_daemon_link_stays_open_and_breaks_when_the_daemon_dies(lab):
     """The premise of the held-state trust (lockspace.py, sanlock_link.py): the real
-    daemon keeps a registered connection open while it serves others, and its
+    daemon keeps an idle client connection open while it serves others, and its
     death shows on that connection at once."""
     host = lab.hosts[2]
-    monkeypatch.setenv("SANLOCK_RUN_DIR", str(host.sanlock_run_dir))
-    link = DaemonLink()
+    link = DaemonLink(str(host.sanlock_run_dir / "sanlock.sock"))
     assert link.ensure()
-    for _ in range(3):  # other clients come and go; the registered one stays
+    for _ in range(3):  # other clients come and go; the idle one stays
         inquire(host, 2, lab.lockspace_path)
         assert link.unbroken()
     host.kill_sanlock()
@@ -141,32 +140,3 @@ def test_registered_daemon_link_stays_open_and_breaks_when_the_daemon_dies(lab, 
     wait_for(link.ensure, timeout=30, interval=0.2)
     assert link.unbroken() and link.connects == 2
     link.close()
-
-
-def test_new_connections_are_served_while_the_link_is_made_again_and_again(lab, monkeypatch):
-    """Connections made while the daemon serves others are read at once (sanlock 3.8.5
-    may read a header right after accepting one: a silent connection wedged it):
-    every inquiry beside 50 new registrations is answered."""
-    host = lab.hosts[1]
-    monkeypatch.setenv("SANLOCK_RUN_DIR", str(host.sanlock_run_dir))
-    links = [DaemonLink() for _ in range(50)]
-    done = threading.Event()
-    answers = []
-
-    def inquire_meanwhile():
-        while not done.is_set():
-            answers.append(sanlock_in_host(
-                host, "print(len(sanlock.get_lockspaces()) >= 0)"))
-
-    prober = threading.Thread(target=inquire_meanwhile)
-    prober.start()
-    try:
-        for link in links:
-            assert link.ensure()
-    finally:
-        done.set()
-        prober.join(120)
-    assert not prober.is_alive() and answers and set(answers) == {"True"}
-    assert all(link.unbroken() for link in links)
-    for link in links:
-        link.close()
