@@ -7,10 +7,9 @@ VENV      ?= .venv
 VPY       := $(VENV)/bin/python
 LAB_ROOT  ?= /var/tmp/ovirt-ha-lab
 LAB_HOSTS ?= 3
-# extra `ovirt-ha-lab run` flags, e.g. LAB_FLAGS=--faultfs (storage through the
-# fault-injecting FUSE layer: `ovirt-ha-lab storage ...` then works) or
-# LAB_FLAGS="--faultfs --domain block"
-LAB_FLAGS ?=
+# storage through faultfs where FUSE exists (`ovirt-ha-lab storage ...` then works);
+# LAB_FLAGS= for plain storage, or e.g. LAB_FLAGS="--faultfs --domain block"
+LAB_FLAGS ?= $(if $(wildcard /dev/fuse),--faultfs,)
 # fuse3 libfuse3-3: the lab's storage fault injection (faultfs); mount: losetup (block domains)
 DEBS      := sanlock python3-sanlock python3-defusedxml python3-venv iputils-ping dnsutils \
              netcat-openbsd fuse3 libfuse3-3 mount

@@ -18,9 +18,9 @@ Differences from upstream (spec/reliability.md R2, R16, R18):
   alignment, spec/reliability.md §1.2), not from a fixed 250 or 2000;
 - `check_held` (before every own-slot write) trusts a "held" answer for
   HELD_TRUST seconds, and only while nothing since could have dropped it
-  without this broker knowing: an idle connection to the daemon, made
-  before that answer, is still unbroken (a killed or restarted daemon
-  breaks it, sanlock_link.py), no inquiry since answered otherwise (the
+  without this broker knowing: the daemon process noted before that
+  answer still runs (a killed or restarted daemon does not,
+  sanlock_watch.py), no inquiry since answered otherwise (the
   status thread's watch, a lock call), and no lock or release call ran.
   So no own-slot write passes once the broker has seen the id lost. sanlock
   itself drops a lockspace only after failing to renew it for 8 io
@@ -41,7 +41,7 @@ from ..env import constants
 from ..lib import exceptions
 from ..lib.changelog import ChangeLog
 from . import lockspace_geometry
-from .sanlock_link import DaemonLink
+from .sanlock_watch import DaemonWatch
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +70,13 @@ def describe(e: sanlock.SanlockException) -> str:
 
 
 class Lockspace:
-    def __init__(self, path: str, sector_size: int, link: DaemonLink | None = None,
+    def __init__(self, path: str, sector_size: int, daemon: DaemonWatch | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.path = path
         self.sector_size = sector_size
         self._lock = threading.Lock()
         self._host_id: int | None = None
-        self._link = link or DaemonLink()
+        self._daemon = daemon or DaemonWatch()
         self._clock = clock
         self._trusted_until = 0.0
         self._trust_lock = threading.Lock()
@@ -97,13 +97,13 @@ class Lockspace:
     def _inquire(self, host_id: int) -> bool | None:
         """sanlock's view of `host_id`; LockspaceError when the daemon cannot answer.
 
-        A True answer is trusted for HELD_TRUST seconds when the daemon link was
-        unbroken before the inquiry and no other inquiry started or ended the
+        A True answer is trusted for HELD_TRUST seconds when the daemon noted
+        before the inquiry still runs and no other inquiry started or ended the
         trust meanwhile (an older "held" must not outlive a newer "lost"); any
         other answer ends the trust at once.
         """
         epoch = self._distrust()
-        linked = self._link.ensure()
+        seen = self._daemon.ensure()
         started = self._clock()
         self.inquiries += 1
         try:
@@ -116,7 +116,7 @@ class Lockspace:
                 f"cannot ask sanlock about host id {host_id}: {describe(e)}") from e
         self._changes.clear("daemon", "sanlock answers again")
         with self._trust_lock:
-            if state is True and linked and self._trust_epoch == epoch:
+            if state is True and seen and self._trust_epoch == epoch:
                 self._trusted_until = started + HELD_TRUST
             elif state is not True:
                 self._distrust_locked()
@@ -214,7 +214,7 @@ class Lockspace:
         if host_id is None:
             raise exceptions.HostIdNotLockedError(
                 "no host id is held by this broker; call lock_host_id first")
-        if self._clock() < self._trusted_until and self._link.unbroken():
+        if self._clock() < self._trusted_until and self._daemon.unbroken():
             return
         if self._inquire(host_id) is not True:
             raise exceptions.HostIdNotLockedError(
@@ -270,4 +270,4 @@ class Lockspace:
     def close(self) -> None:
         self._stop.set()
         self._distrust()
-        self._link.close()
+        self._daemon.close()

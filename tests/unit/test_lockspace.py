@@ -48,26 +48,26 @@ class FakeSanlock:
         self.finish_rem.wait(10)
 
 
-class FakeLink:
-    """The idle daemon connection (sanlock_link.DaemonLink): `daemon` tells whether
-    a daemon listens; `connected` whether the connection made earlier still stands."""
+class FakeWatch:
+    """The daemon watch (sanlock_watch.DaemonWatch): `daemon` tells whether a daemon
+    runs; `noted` whether the one noted earlier still runs."""
 
     def __init__(self, daemon: bool = False) -> None:
         self.daemon = daemon
-        self.connected = False
+        self.noted = False
 
     def ensure(self) -> bool:
-        self.connected = self.connected or self.daemon
-        return self.connected
+        self.noted = self.noted or self.daemon
+        return self.noted
 
     def unbroken(self) -> bool:
-        return self.connected
+        return self.noted
 
     def die(self) -> None:
-        self.daemon = self.connected = False
+        self.daemon = self.noted = False
 
     def close(self) -> None:
-        self.connected = False
+        self.noted = False
 
 
 class Clock:
@@ -83,21 +83,21 @@ def fake(monkeypatch):
     fake = FakeSanlock()
     for name in ("inq_lockspace", "add_lockspace", "rem_lockspace"):
         monkeypatch.setattr(lockspace.sanlock, name, getattr(fake, name))
-    monkeypatch.setattr(lockspace, "DaemonLink", FakeLink)  # no daemon: no trust
+    monkeypatch.setattr(lockspace, "DaemonWatch", FakeWatch)  # no daemon: no trust
     return fake
 
 
 @pytest.fixture
 def trusting(fake):
-    """A lockspace holding id 1 whose daemon link stands, and its clock."""
-    link, clock = FakeLink(daemon=True), Clock()
-    space = lockspace.Lockspace(PATH, 512, link=link, clock=clock)
+    """A lockspace holding id 1 whose daemon watch sees the daemon, and its clock."""
+    daemon, clock = FakeWatch(daemon=True), Clock()
+    space = lockspace.Lockspace(PATH, 512, daemon=daemon, clock=clock)
     space.lock(1)
-    return space, link, clock
+    return space, daemon, clock
 
 
 def test_a_held_answer_serves_writes_for_a_moment(fake, trusting):
-    space, link, clock = trusting
+    space, daemon, clock = trusting
     space.check_held()
     asked = space.inquiries
     space.check_held()
@@ -109,9 +109,9 @@ def test_a_held_answer_serves_writes_for_a_moment(fake, trusting):
     assert space.inquiries == asked + 1
 
 
-def test_no_trust_without_a_link_made_before_the_answer(fake):
-    link, clock = FakeLink(daemon=False), Clock()
-    space = lockspace.Lockspace(PATH, 512, link=link, clock=clock)
+def test_no_trust_without_a_daemon_seen_before_the_answer(fake):
+    daemon, clock = FakeWatch(daemon=False), Clock()
+    space = lockspace.Lockspace(PATH, 512, daemon=daemon, clock=clock)
     space.lock(1)
     for _ in range(3):
         space.check_held()
@@ -119,23 +119,23 @@ def test_no_trust_without_a_link_made_before_the_answer(fake):
 
 
 def test_a_dead_daemon_ends_the_trust_at_once(fake, trusting):
-    space, link, clock = trusting
+    space, daemon, clock = trusting
     space.check_held()
-    link.die()
+    daemon.die()
     fake.down = True
     with pytest.raises(exceptions.LockspaceError, match="cannot ask sanlock"):
         space.check_held()
     fake.down = False  # a new daemon: it knows nothing of the id
     fake.held.clear()
-    link.daemon = True
+    daemon.daemon = True
     with pytest.raises(exceptions.HostIdNotLockedError):
         space.check_held()
 
 
 def test_a_loss_seen_by_the_watch_refuses_the_next_write(fake, trusting):
-    space, link, clock = trusting
+    space, daemon, clock = trusting
     space.check_held()
-    fake.held.clear()  # sanlock dropped the lockspace; the link still stands
+    fake.held.clear()  # sanlock dropped the lockspace; the daemon still runs
     fake.down = True   # and the watch cannot even ask: trust ends all the same
     space.watch()
     fake.down = False
@@ -148,7 +148,7 @@ def test_a_loss_seen_by_the_watch_refuses_the_next_write(fake, trusting):
 
 
 def test_lock_and_release_end_the_trust(fake, trusting):
-    space, link, clock = trusting
+    space, daemon, clock = trusting
     space.check_held()
     space.release()
     with pytest.raises(exceptions.HostIdNotLockedError, match="no host id is held"):
@@ -243,7 +243,7 @@ def test_max_hosts_of_a_missing_volume(tmp_path):
 
 
 def test_an_older_held_answer_never_outlives_a_newer_lost(fake, trusting, monkeypatch):
-    space, link, clock = trusting
+    space, daemon, clock = trusting
     clock.now += 1  # the lock call's own trust is over
     answers = iter([True, False, True])
 
