@@ -21,6 +21,7 @@ setup(
         "test": [
             "pytest>=7",
             "pytest-timeout",
+            "pytest-xdist",
             "hypothesis",
             "aiosmtpd",
             "ruff",
