@@ -19,7 +19,10 @@ same through the broker, with these rules:
 - The empty slot is a zero-length `put_stats`, which the broker pads to
   4096 NUL bytes; other hosts' brokers drop the slot within one read.
 
-Returns the process status: 0 cleaned (or already empty), 1 refused or failed.
+Returns the process status: 0 cleaned (or already empty); 1 refused or
+failed (upstream logs and exits 0: ours says so); 254 when the broker is not
+running (upstream's -2, "service not up"). A host that is not configured
+exits 255 before this runs (upstream's -1, daemon.py).
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ log = logging.getLogger(__name__)
 VIEW_MONITOR = leases.MONITOR
 VIEW_WAIT = 2.0  # the monitor measures at once when started: its first value within this
 HELD = ("live", "fail")
+
+
+CLEANED, FAILED, SERVICE_NOT_UP, NOT_CONFIGURED = 0, 1, 254, 255
 
 
 class CleanupRefused(exceptions.DetailError):
@@ -63,10 +69,14 @@ class Cleaner:
     def run(self, req: Request) -> int:
         try:
             self.clean(req)
+        except exceptions.BrokerConnectionError as e:
+            log.error("Metadata of host %d not cleaned: the broker is not running (%s)",
+                      req.host_id, e)
+            return SERVICE_NOT_UP
         except (CleanupRefused, exceptions.RequestError) as e:
             log.error("Metadata of host %d not cleaned: %s", req.host_id, e)
-            return 1
-        return 0
+            return FAILED
+        return CLEANED
 
     def clean(self, req: Request) -> None:
         view = self._lockspace_view()

@@ -10,7 +10,9 @@ host id, releases the host id, sends STOPPING=1 and exits 0. Nothing else
 ends the process: failed calls are retried every cycle (loop.py).
 
 `--cleanup [--force-cleanup] [--host-id N]` empties a host's metadata slot
-instead (cleanup.py) and exits 0 when cleaned, 1 when refused or failed.
+instead (cleanup.py) and exits 0 when cleaned, 1 when refused or failed,
+254 when the broker is not running and 255 when the host is not configured
+(upstream's -2 and -1).
 
 Lab only: OVIRT_HA_AGENT_TIME_SCALE=k runs the agent's clock k times
 faster than real time (its 10 s cycle takes 10/k s); the broker's monitors
@@ -32,7 +34,7 @@ from ..env import constants as env_constants
 from ..lib import exceptions, logsetup, sdnotify
 from ..lib.brokerlink import BrokerLink
 from . import config, constants
-from .cleanup import Cleaner, Request
+from .cleanup import NOT_CONFIGURED, Cleaner, Request
 from .clock import ScaledClock
 from .host_env import HostEnv
 from .keepalive import FedBrokerLink
@@ -138,7 +140,7 @@ def cleanup(args: argparse.Namespace) -> int:
         conf, agent_conf = config.load(args.host_id)
     except exceptions.Error as e:
         log.error("Agent cannot clean up: %s", e)
-        return 1
+        return NOT_CONFIGURED
     cleaner = Cleaner(BrokerLink(), conf.sd_uuid)
     rc = cleaner.run(Request(agent_conf.host_id, force=args.force_cleanup))
     log.info("Clean-up finished")

@@ -96,6 +96,18 @@ def test_not_configured(root, monkeypatch, caplog):
     assert "this host is not configured for hosted engine" in caplog.text
 
 
+def test_cleanup_statuses_follow_upstream(root, monkeypatch, caplog):
+    """--cleanup: a broker that is not running is upstream's -2 (254); a host that is
+    not configured, -1 (255)."""
+    monkeypatch.setattr(daemon.logsetup, "setup", lambda *a, **k: None)
+    with caplog.at_level(logging.ERROR):
+        assert daemon.main(["--cleanup"]) == 254   # the root has no broker socket
+    assert "not cleaned: the broker is not running" in caplog.text
+    conf = paths.resolve(constants.ENGINE_SETUP_CONF_FILE)
+    conf.write_text(conffiles.hosted_engine_conf(IDS, 2).replace("host_id=2\n", ""))
+    assert daemon.main(["--cleanup"]) == 255
+
+
 def test_from_conf():
     conf_path = Path("/nonexistent/hosted-engine.conf")
     values = {"host_id": "3", "vmid": IDS.vm_id, "sdUUID": IDS.sd_uuid, "gateway": "192.0.2.1",
