@@ -12,6 +12,8 @@ Differences from upstream's stdlib server (design.md D1-D3, D6):
 - requests are bounded (head, Content-Length, gzip, nesting), DOCTYPE and
   entities are refused, arguments are validated by the handlers;
 - answers that repeat are sent from bytes built once (`wire`);
+- a worker's call carries an `early_answer`: a watchdog may answer it with
+  a Fault while the worker is held (a slot write it does itself that hangs);
 - the socket is created with mode 0600 (no window between bind and chmod)
   and each peer's uid (SO_PEERCRED) must be root, the broker's own user or
   vdsm.
