@@ -144,20 +144,17 @@ class SlotWriter:
                     self._pending.clear()
                     return batch
                 self._asleep = True
+            # asleep until a put wakes it; between, the watchdog looks (staying asleep)
+            while not self._wake.acquire(timeout=self._watch_wait()):
                 direct = self._direct
-            wait = WATCH_INTERVAL
-            if direct is not None:
-                wait = min(wait, max(0.0, direct.deadline - time.monotonic()))
-            if self._wake.acquire(timeout=wait):
-                continue
-            with self._mutex:
-                if self._asleep:
-                    self._asleep = False
-                else:  # a put released the lock after the timeout: take it back
-                    self._wake.acquire()
-                direct = self._direct
-            if direct is not None:
-                self._watch(direct)
+                if direct is not None:
+                    self._watch(direct)
+
+    def _watch_wait(self) -> float:
+        direct = self._direct
+        if direct is None or direct.answer is None:
+            return WATCH_INTERVAL
+        return max(0.0, min(WATCH_INTERVAL, direct.deadline - time.monotonic()))
 
     def _watch(self, direct: _Write) -> None:
         """Answer a direct write's caller with a Fault once the write overran."""
