@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import lean  # noqa: E402
 import load  # noqa: E402
 
 from ovirt_hosted_engine_ha.lib import metadata  # noqa: E402
@@ -30,6 +31,7 @@ from tests.monitorsupport.wait import wait_for  # noqa: E402
 
 FLOOR = str(Path(__file__).resolve().parent / "floor.py")
 CLIENTS = (1, 8)
+PACE = 0.0003  # s between paced raw writes
 
 
 class Floor:
@@ -53,8 +55,10 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.3f}"
 
 
-def raw_writes(directory: str, count: int) -> tuple[list[float], list[float]]:
-    """Latencies of durable 4 KiB writes: (open+pwrite+close, bare pwrite)."""
+def raw_writes(directory: str, count: int,
+               gap: float = 0.0) -> tuple[list[float], list[float]]:
+    """Latencies of durable 4 KiB writes: (open+pwrite+close, bare pwrite); with a
+    `gap`, each write follows a sleep of that many seconds."""
     path = os.path.join(directory, "raw-slot-write")
     with open(path, "wb") as f:
         # written, not truncated: a write into a hole would time the block
@@ -72,6 +76,8 @@ def raw_writes(directory: str, count: int) -> tuple[list[float], list[float]]:
             os.pwritev(fd, [buf], (i % 2000 + 1) * 4096)
             os.close(fd)
             reopened.append(time.perf_counter() - start)
+            if gap:
+                time.sleep(gap)
         fd = os.open(path, flags)
         try:
             for i in range(count):
@@ -108,6 +114,24 @@ def interleaved(paths: list[str], verb: str, args: tuple, seconds: float, client
     return counts, first
 
 
+def lean_put_stats(broker: str, prebuilt: str, rawdir: str, seconds: float,
+                   rounds: int = 3) -> tuple[list[float], ...]:
+    """Latencies of put_stats sent as prebuilt bytes (lean.py) to the broker and to
+    floor (a'), and of raw writes (b) back to back and paced, in turns."""
+    verb, args = VERBS[3]
+    data = lean.request(verb, args)
+    ours: list[float] = []
+    floor: list[float] = []
+    raw: list[float] = []
+    paced: list[float] = []
+    for _ in range(rounds):
+        ours += lean.timed_calls(broker, data, b"<string>ok</string>", seconds / rounds)[1]
+        floor += lean.timed_calls(prebuilt, data, b"<string>ok</string>", seconds / rounds)[1]
+        raw += raw_writes(rawdir, 300)[0]
+        paced += raw_writes(rawdir, 300, PACE)[0]
+    return ours, floor, raw, paced
+
+
 def prepare(cluster) -> int:
     """Slot 0 written, monitor and liveness set on host 1; returns populated slots."""
     link = cluster.hosts[1].link(30)
@@ -135,6 +159,8 @@ def run(cluster, tmp: str, quick: bool) -> list[str]:
     put_p50 = put_p99 = 0.0
     alive_p50 = 0.0
     try:
+        lean_ours, lean_floor, lean_raw, paced = lean_put_stats(
+            broker, floors["prebuilt"].path, rawdir, seconds)
         for verb, args in VERBS:
             for clients in CLIENTS:
                 rates, lat = interleaved([broker, floors["stdlib"].path,
@@ -152,6 +178,9 @@ def run(cluster, tmp: str, quick: bool) -> list[str]:
         for floor in floors.values():
             floor.close()
     raw50, raw99 = load.p50(reopened), load.percentile(reopened, 99)
+    lean50, lean99 = load.p50(lean_ours), load.percentile(lean_ours, 99)
+    lraw50, lraw99 = load.p50(lean_raw), load.percentile(lean_raw, 99)
+    floor50 = load.p50(lean_floor)
     lines += [
         f"floor (b) raw durable 4 KiB write on {rawdir} (O_DIRECT|O_SYNC): open+pwrite+close"
         f" p50 {ms(raw50)} / p99 {ms(raw99)} ms; bare pwrite p50"
@@ -159,6 +188,21 @@ def run(cluster, tmp: str, quick: bool) -> list[str]:
         f"put_stats (1 client) minus the raw write: p50 +{ms(put_p50 - raw50)} ms"
         f" (target +0.150), p99 +{ms(put_p99 - raw99)} ms (target +0.500); of the p50 gap,"
         f" {ms(alive_p50)} ms is a whole call of the cheapest verb (is_host_alive p50)",
+        "put_stats, 1 lean client (prebuilt request bytes, the same as the stdlib client's,"
+        " a new connection per call; no client-side marshalling or answer parsing), in 3"
+        " turns with floor (a') answering the same client and raw writes (b):",
+        f"  ours p50 {ms(lean50)} / p99 {ms(lean99)} ms; floor (a') p50 {ms(floor50)} / p99"
+        f" {ms(load.percentile(lean_floor, 99))} ms (transport only); raw write (b) p50"
+        f" {ms(lraw50)} / p99 {ms(lraw99)} ms",
+        f"  ours minus the raw write: p50 +{ms(lean50 - lraw50)} / p99 +{ms(lean99 - lraw99)} ms"
+        " (the server's cost over the write, transport included; the stdlib client adds its"
+        f" own marshalling on top); minus the raw write and (a'): p50"
+        f" +{ms(lean50 - lraw50 - floor50)} ms (the broker's own work beyond write and"
+        " transport)",
+        f"  raw write (b) paced, {PACE * 1000:g} ms asleep before each (about the gap between"
+        f" one client's put_stats writes): p50 {ms(load.p50(paced))} /"
+        f" p99 {ms(load.percentile(paced, 99))} ms; ours minus it: p50"
+        f" +{ms(lean50 - load.p50(paced))} / p99 +{ms(lean99 - load.percentile(paced, 99))} ms",
         "put_stats with 8 clients: every client writes host 1's slot (the only id this broker"
         " holds), so concurrent writes coalesce; each call still waits for a durable write.",
     ]

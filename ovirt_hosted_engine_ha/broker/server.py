@@ -12,6 +12,8 @@ Differences from upstream's stdlib server (design.md D1-D3, D6):
 - requests are bounded (head, Content-Length, gzip, nesting), DOCTYPE and
   entities are refused, arguments are validated by the handlers;
 - answers that repeat are sent from bytes built once (`wire`);
+- a worker's call carries an `early_answer`: a watchdog may answer it with
+  a Fault while the worker is held (a slot write it does itself that hangs);
 - the socket is created with mode 0600 (no window between bind and chmod)
   and each peer's uid (SO_PEERCRED) must be root, the broker's own user or
   vdsm.
@@ -34,8 +36,9 @@ from ..env import constants
 from ..lib import exceptions
 from ..lib.changelog import ChangeLog
 from ..lib.exceptions import FaultCode
-from . import http10, wire
+from . import early_answer, http10, wire
 from .handlers import MUTATING
+from .listen_socket import AnotherBrokerRunning, listen, refuse_live_socket  # noqa: F401 (re-exported)
 from .slowlane import SlowLane
 
 log = logging.getLogger(__name__)
@@ -83,10 +86,6 @@ def describe_call(verb: str, params: Iterable[object]) -> str:
         return f"{verb}(...)"
 
 
-class AnotherBrokerRunning(exceptions.DetailError):
-    pass
-
-
 class BrokerServer:
     def __init__(self, socket_path: str, handlers: dict[str, Callable[..., object]],
                  context: object, workers: int = WORKERS,
@@ -108,7 +107,7 @@ class BrokerServer:
         self._stopped = threading.Event()
         self._slow_dispatchers = threading.BoundedSemaphore(SLOW_DISPATCHERS)
         refuse_live_socket(socket_path)
-        self.socket = _listen(socket_path)
+        self.socket = listen(socket_path, BACKLOG)
         self.lane = SlowLane(self._finish_slow_request)
         self.lane.start()
         self._workers = [threading.Thread(target=self._work, name=f"Worker-{i}", daemon=True)
@@ -199,7 +198,21 @@ class BrokerServer:
         if request is None:
             self.lane.read(sock, reader, deadline, uid)
             return
-        self._answer(sock, self.respond(request, uid))
+        early = early_answer.EarlyAnswer(lambda answer, e: self._answer_early(sock, answer, e))
+        early_answer.serving(early)
+        try:
+            chunks = self.respond(request, uid)
+        finally:
+            early_answer.serving(None)
+        if early.claim():  # else a watchdog answered already (early_answer.py)
+            self._answer(sock, chunks)
+
+    def _answer_early(self, sock: socket.socket, answer: early_answer.EarlyAnswer,
+                      error: exceptions.Error) -> None:
+        verb = answer.verb
+        self._failures.error(verb, f"{verb} failed: {error}", same=str(error))
+        self._answer(sock, _send_form(wire.dumps_fault(error.fault_code, f"{verb}: {error}"),
+                                      False))
 
     def _finish_slow_request(self, sock: socket.socket, request: http10.Request, uid: int,
                              deadline: float) -> None:
@@ -263,6 +276,9 @@ class BrokerServer:
         except Exception as e:
             return wire.dumps_fault(FaultCode.INVALID_ARGUMENT, f"malformed request: {e}")
         name = verb or ""
+        early = early_answer.current()
+        if early is not None:
+            early.verb = name
         handler = self.handlers.get(name)
         if handler is None:
             return wire.dumps_fault(
@@ -354,38 +370,3 @@ def _check_arity(verb: str, expected: int, params: tuple) -> None:
         raise exceptions.InvalidArgument(
             "arguments", f"{verb} takes {expected} argument{'s' if expected != 1 else ''}, "
                          f"got {len(params)}")
-
-
-def _listen(path: str) -> socket.socket:
-    """A listening socket at `path`, mode 0600 from the start; a clear error if not."""
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
-        old = os.umask(0o177)
-        try:
-            sock.bind(path)
-        finally:
-            os.umask(old)
-        os.chmod(path, 0o600)
-        sock.listen(BACKLOG)
-    except OSError as e:
-        sock.close()
-        raise exceptions.DetailError(
-            f"cannot listen on {path}: {e.strerror or e}") from e
-    return sock
-
-
-def refuse_live_socket(path: str) -> None:
-    """Raise if a process already accepts connections on `path`."""
-    if not os.path.exists(path):
-        return
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(1.0)
-        try:
-            s.connect(path)
-        except OSError:
-            return  # a stale socket left by a killed broker
-    raise AnotherBrokerRunning(f"another broker is serving on {path}")

@@ -16,6 +16,7 @@ import threading
 import xmlrpc.client
 
 from ..lib.exceptions import InvalidArgument
+from . import put_request
 
 ENCODING = "utf-8"
 GZIP_THRESHOLD = 1400
@@ -70,12 +71,16 @@ def loads(data: bytes) -> tuple[tuple, str | None]:
     Small requests whose parameters are all immutable (get_stats,
     is_host_alive, status_monitor("mem-free"), ...) arrive byte for byte the
     same many times: their parse is remembered (bounded), a parse error never.
+    The stdlib client's put_stats is parsed without expat (`put_request`).
     """
     small = len(data) <= _PARSED_MAX_BYTES
     if small:  # a large body is never remembered: do not hash it
         known = _PARSED.get(data)
         if known is not None:
             return known
+    fast = put_request.parse(data)
+    if fast is not None:
+        return fast
     parsed = _parse(data)
     if small and all(type(p) in _IMMUTABLE for p in parsed[0]):
         if len(_PARSED) >= _PARSED_LIMIT:

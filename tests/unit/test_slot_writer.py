@@ -2,6 +2,7 @@ import threading
 
 import pytest
 
+from ovirt_hosted_engine_ha.broker import early_answer, slot_writer
 from ovirt_hosted_engine_ha.broker.slot_writer import SlotWriter
 from ovirt_hosted_engine_ha.lib import exceptions
 from tests.monitorsupport.wait import wait_for
@@ -144,4 +145,69 @@ def test_every_caller_merged_into_one_write_gets_its_answer(storage):
     assert len(outcomes) == 7
     assert all(isinstance(o, exceptions.StorageError) and not isinstance(
         o, exceptions.StorageTimeout) for o in outcomes)
+    writer.stop(1)
+
+
+class Answers:
+    """Early answers (as a server worker sets them) and the Faults they sent."""
+
+    def __init__(self):
+        self.sent = []
+
+    def serving(self):
+        answer = early_answer.EarlyAnswer(lambda a, error: self.sent.append((a, error)))
+        early_answer.serving(answer)
+        return answer
+
+
+def put_as_worker(writer, answers, slot, payload, results):
+    answers.serving()
+    try:
+        writer.put(slot, payload)
+        results.append((payload, "ok"))
+    except exceptions.Error as e:
+        results.append((payload, e))
+    finally:
+        early_answer.serving(None)
+
+
+def test_server_worker_writes_itself_when_idle(storage):
+    threads = []
+    storage.write = lambda slot, payload, w=storage.write: (
+        threads.append(threading.current_thread().name), w(slot, payload))[1]
+    writer, written = make_writer(storage)
+    wait_for(lambda: writer._asleep, timeout=5)
+    results = []
+    put_as_worker(writer, Answers(), 1, b"direct", results)
+    writer.put(1, b"queued")  # no early answer (not a server worker): the writer thread
+    assert results == [(b"direct", "ok")]
+    assert storage.writes == [(1, b"direct"), (1, b"queued")]
+    assert written == storage.writes
+    assert threads == [threading.current_thread().name, "SlotWriter"]
+    writer.stop(1)
+
+
+def test_hung_direct_write_answered_by_watchdog_later_puts_queue(storage, monkeypatch):
+    monkeypatch.setattr(slot_writer, "WATCH_INTERVAL", 0.05)
+    writer, written = make_writer(storage, timeout=0.5)
+    wait_for(lambda: writer._asleep, timeout=5)
+    storage.release.clear()
+    answers, results = Answers(), []
+    hung = threading.Thread(target=put_as_worker, args=(writer, answers, 1, b"old", results))
+    hung.start()
+    storage.entered.wait(5)
+    wait_for(lambda: answers.sent, timeout=5)
+    assert isinstance(answers.sent[0][1], exceptions.StorageTimeout)
+    assert "writing slot 1 did not finish within 0.5 s" in str(answers.sent[0][1])
+    # the hung worker stays; a later put queues behind it, and its caller times out
+    later = threading.Thread(target=put_as_worker, args=(writer, Answers(), 1, b"new", results))
+    later.start()
+    later.join(5)
+    assert not later.is_alive() and isinstance(results[0][1], exceptions.StorageTimeout)
+    assert results[0][0] == b"new" and hung.is_alive() and storage.writes == []
+    storage.release.set()  # storage returns: old first, then the queued new one
+    hung.join(5)
+    wait_for(lambda: len(storage.writes) == 2, timeout=5)
+    assert storage.writes == [(1, b"old"), (1, b"new")]
+    assert len(answers.sent) == 1
     writer.stop(1)
