@@ -10,7 +10,6 @@ and gzip), and our client's (unixrpc's fast path for a struct of base64).
 """
 
 import gzip
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from bench_floor import Floor, ms  # noqa: E402
 from ovirt_hosted_engine_ha.lab import fill  # noqa: E402
 from ovirt_hosted_engine_ha.lib import unixrpc  # noqa: E402
 from tests.monitorsupport.wait import wait_for  # noqa: E402
+from tests.rawhttp import exchange  # noqa: E402
 
 SIZES = (4, 64, 250, 2000)
 CALLS = {4: 300, 64: 210, 250: 90, 2000: 30}
@@ -41,15 +41,9 @@ def request(gzip_ok: bool) -> bytes:
 
 
 def fetch(path: str, data: bytes) -> tuple[float, bytes]:
-    chunks = []
     start = time.perf_counter()
-    with socket.socket(socket.AF_UNIX) as s:
-        s.connect(path)
-        s.sendall(data)
-        while chunk := s.recv(1 << 20):
-            chunks.append(chunk)
-    took = time.perf_counter() - start
-    return took, b"".join(chunks)
+    answer = exchange(path, data, timeout=None)
+    return time.perf_counter() - start, answer
 
 
 def decode(answer: bytes) -> tuple[float, int]:

@@ -7,9 +7,10 @@ expected one, leaves the server's side and the transport: what a server costs
 over a raw write shows without the client's share.
 """
 
-import socket
 import time
 import xmlrpc.client
+
+from tests.rawhttp import exchange
 
 # The head our client (lib/unixrpc.py over the stdlib's Transport) sends.
 _HEAD = (b"POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip\r\n"
@@ -23,17 +24,6 @@ def request(verb: str, args: tuple) -> bytes:
     return _HEAD % len(body) + body
 
 
-def _call(path: str, data: bytes) -> bytes:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(30)
-        s.connect(path)
-        s.sendall(data)
-        chunks = []
-        while chunk := s.recv(65536):
-            chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def timed_calls(path: str, data: bytes, expect: bytes,
                 seconds: float) -> tuple[float, list[float]]:
     """(calls/s, latencies) of one client sending `data` in a loop; every
@@ -42,7 +32,7 @@ def timed_calls(path: str, data: bytes, expect: bytes,
     result = []
     deadline = clock() + seconds
     while (start := clock()) < deadline:
-        answer = _call(path, data)
+        answer = exchange(path, data, timeout=30)
         result.append(clock() - start)
         if expect not in answer:
             raise RuntimeError(f"unexpected answer: {answer[-300:]!r}")

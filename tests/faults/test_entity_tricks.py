@@ -1,11 +1,11 @@
 """F19: XML entity tricks on the real socket: refused at once, nothing expanded."""
 
-import socket
 import time
 
 import pytest
 
 from ovirt_hosted_engine_ha.lib.unixrpc import UnixXmlRpcClient
+from tests.rawhttp import exchange
 
 pytestmark = pytest.mark.integration
 
@@ -28,14 +28,7 @@ BODIES = {"billion laughs": BILLION_LAUGHS, "external entity": EXTERNAL,
 def post(path: str, body: bytes) -> bytes:
     head = (f"POST /RPC2 HTTP/1.0\r\nContent-Type: text/xml\r\n"
             f"Content-Length: {len(body)}\r\n\r\n").encode()
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(10)
-        s.connect(path)
-        s.sendall(head + body)
-        answer = b""
-        while chunk := s.recv(65536):
-            answer += chunk
-    return answer
+    return exchange(path, head + body, timeout=10)
 
 
 @pytest.mark.row("F19")

@@ -4,7 +4,6 @@ transport tests (test_server*.py); `served` is the fixture over it."""
 import contextlib
 import os
 import shutil
-import socket
 import tempfile
 import threading
 import xmlrpc.client
@@ -12,6 +11,7 @@ import xmlrpc.client
 from ovirt_hosted_engine_ha.broker.server import BrokerServer
 from ovirt_hosted_engine_ha.broker.wire import Marshalled
 from ovirt_hosted_engine_ha.lib import exceptions, unixrpc
+from tests.rawhttp import exchange
 
 
 class Ctx:
@@ -91,11 +91,4 @@ def proxy(srv, timeout=10):
 
 
 def raw_request(path, request: bytes) -> bytes:
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(10)
-        s.connect(path)
-        s.sendall(request)
-        chunks = []
-        while chunk := s.recv(65536):
-            chunks.append(chunk)
-    return b"".join(chunks)
+    return exchange(path, request, timeout=10)
