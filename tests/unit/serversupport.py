@@ -67,19 +67,22 @@ HANDLERS = {"badheader": badheader, "aged": aged, "huge": huge, "echo": echo, "f
 
 
 @contextlib.contextmanager
-def serving():
+def serving(handlers=None, ctx=None, workers=4):
+    """A server of `handlers` (default HANDLERS) with `ctx` (default a Ctx, released
+    at the end) in a thread; yields (server, ctx)."""
     # Traversable by anyone, so that the uid tests reach the socket itself.
     base = tempfile.mkdtemp(prefix="srv-", dir="/tmp")
     os.chmod(base, 0o755)
     path = os.path.join(base, "broker.socket")
-    ctx = Ctx()
-    srv = BrokerServer(path, HANDLERS, ctx, workers=4)
+    ctx = Ctx() if ctx is None else ctx
+    srv = BrokerServer(path, HANDLERS if handlers is None else handlers, ctx, workers=workers)
     thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:
         yield srv, ctx
     finally:
-        ctx.release.set()
+        if isinstance(ctx, Ctx):
+            ctx.release.set()
         srv.shutdown()
         thread.join(10)
         srv.server_close()

@@ -1,9 +1,6 @@
 """A put_stats whose storage write hangs in the server worker itself: the
 caller gets the storage-timeout Fault from the watchdog, other calls go on."""
 
-import os
-import shutil
-import tempfile
 import threading
 import time
 import xmlrpc.client
@@ -11,10 +8,10 @@ import xmlrpc.client
 import pytest
 
 from ovirt_hosted_engine_ha.broker import slot_writer
-from ovirt_hosted_engine_ha.broker.server import BrokerServer
 from ovirt_hosted_engine_ha.broker.slot_writer import SlotWriter
 from ovirt_hosted_engine_ha.lib import exceptions, unixrpc
 from tests.monitorsupport.wait import wait_for
+from tests.unit.serversupport import serving
 
 TIMEOUT = 0.5
 
@@ -48,21 +45,13 @@ def served(monkeypatch):
     storage = HangingStorage()
     writer = SlotWriter(storage.write, lambda slot: None, lambda s, p: None, TIMEOUT)
     writer.start()
-    base = tempfile.mkdtemp(prefix="srv-", dir="/tmp")
-    path = os.path.join(base, "broker.socket")
-    srv = BrokerServer(path, {"put_stats": put_stats, "echo": echo}, writer, workers=2)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    wait_for(lambda: writer._asleep, timeout=5)
-    try:
-        yield path, storage
-    finally:
-        storage.release.set()
-        srv.shutdown()
-        thread.join(10)
-        srv.server_close()
-        writer.stop(5)
-        shutil.rmtree(base, ignore_errors=True)
+    with serving({"put_stats": put_stats, "echo": echo}, writer, workers=2) as (srv, _):
+        wait_for(lambda: writer._asleep, timeout=5)
+        try:
+            yield srv.socket_path, storage
+        finally:
+            storage.release.set()
+    writer.stop(5)
 
 
 def test_hung_write_in_worker_answered_with_timeout_fault(served):
